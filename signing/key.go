@@ -1,0 +1,34 @@
+package signing
+
+import (
+	"context"
+	"crypto"
+	"crypto/x509"
+	"io"
+)
+
+// Key is a private key wherever it lives. Sign receives a digest; opts says
+// which hash (or PSS). Chain returns the certificate chain, leaf first.
+type Key interface {
+	crypto.Signer
+	Chain() []*x509.Certificate
+	Close() error
+}
+
+// ContextSigner is implemented by keys whose signing can wait on a person
+// (a pin-pad) or a network (a remote service), so that it can be cancelled.
+type ContextSigner interface {
+	SignContext(ctx context.Context, rand io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error)
+}
+
+// SignContext signs with k, honouring ctx when k supports it. Keys that do
+// not are called directly: ctx is checked before the call only.
+func SignContext(ctx context.Context, k crypto.Signer, rand io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	if cs, ok := k.(ContextSigner); ok {
+		return cs.SignContext(ctx, rand, digest, opts)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, ErrCancelled
+	}
+	return k.Sign(rand, digest, opts)
+}
