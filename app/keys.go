@@ -1,0 +1,32 @@
+package app
+
+import (
+	"fmt"
+
+	"github.com/siegel-app/siegel/signing/pkcs11"
+)
+
+// ModuleTokens is what one PKCS#11 module shows.
+type ModuleTokens struct {
+	Module string
+	Tokens []pkcs11.TokenInfo
+	Err    error
+}
+
+// ListTokens lists tokens and keys of the given PKCS#11 modules, or of the
+// well-known modules installed on this machine when none are given. No PIN
+// is asked: only public objects are read.
+func ListTokens(modules []string) ([]ModuleTokens, error) {
+	if len(modules) == 0 {
+		modules = pkcs11.DefaultModules()
+		if len(modules) == 0 {
+			return nil, fmt.Errorf("no PKCS#11 module found on this machine; name one with --module (e.g. OpenSC's opensc-pkcs11.so)")
+		}
+	}
+	out := make([]ModuleTokens, 0, len(modules))
+	for _, m := range modules {
+		toks, err := pkcs11.ListTokens(m)
+		out = append(out, ModuleTokens{Module: m, Tokens: toks, Err: err})
+	}
+	return out, nil
+}

@@ -1,0 +1,253 @@
+package app
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/siegel-app/siegel/signing"
+	"github.com/siegel-app/siegel/signing/cms"
+	"github.com/siegel-app/siegel/signing/keys"
+	"github.com/siegel-app/siegel/signing/pades"
+	"github.com/siegel-app/siegel/signing/tsa"
+)
+
+// Signature levels of PAdES baseline (ETSI EN 319 142-1 §6).
+const (
+	LevelBB = "B-B"
+	LevelBT = "B-T"
+)
+
+// timestampAllowance is the room reserved in the placeholder for the
+// RFC 3161 token of a B-T signature. Tokens with the TSA's chain are
+// 3-7 KB in practice; a token that does not fit is an error, never a
+// second signature.
+const timestampAllowance = 16 * 1024
+
+// SignRequest is everything a signature needs.
+type SignRequest struct {
+	KeyURI string
+	// Key, when set, is used instead of opening KeyURI; the caller keeps
+	// ownership and closes it (the GUI keeps a chosen card's key open).
+	Key     signing.Key
+	In, Out string
+	Force   bool // replace an existing output
+
+	Level string // B-B or B-T; empty: B-T when TSA is set, else B-B
+	TSA   string // RFC 3161 time-stamping authority URL
+
+	Reason, Location, Contact string
+	Certify                   int // 0 approval; 1-3 certification with DocMDP P
+
+	// Visible places a stamp; its Lines are filled from the certificate
+	// when empty. ImagePath is an optional PNG or JPEG for the stamp.
+	Visible   *pades.Visible
+	ImagePath string
+
+	Now func() time.Time // for tests; nil means time.Now
+}
+
+// Review is what the signer is shown before the key is used.
+type Review struct {
+	In, Out  string
+	Prepared string // path of the prepared revision, to render
+	Digest   []byte // SHA-256 of the signed byte ranges
+	Signer   *x509.Certificate
+	Chain    []*x509.Certificate
+	Level    string
+	Reason   string
+	Field    string
+}
+
+// Ports are how a use case talks back to its caller.
+type Ports struct {
+	PIN signing.PINFunc
+	// Review is shown the prepared revision; returning an error (e.g. one
+	// wrapping signing.ErrCancelled) stops before anything is signed.
+	Review func(ctx context.Context, r *Review) error
+	// Progress reports steps; may be nil.
+	Progress func(step string)
+	Logger   *slog.Logger
+}
+
+// SignResult describes the written file.
+type SignResult struct {
+	Out    string
+	Level  string
+	Digest []byte
+	Signer *x509.Certificate
+}
+
+// Sign prepares the signature, has it reviewed, signs the shown digest
+// once, embeds it and moves the result to req.Out. The input is never
+// written; on any error no output is left behind.
+func Sign(ctx context.Context, req SignRequest, ports Ports) (res *SignResult, err error) {
+	defer func() {
+		if err != nil {
+			err = fmt.Errorf("sign %s: %w", req.In, err)
+		}
+	}()
+	level, err := resolveLevel(req.Level, req.TSA)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPaths(req); err != nil {
+		return nil, err
+	}
+	var image []byte
+	if req.ImagePath != "" {
+		if image, err = os.ReadFile(req.ImagePath); err != nil {
+			return nil, fmt.Errorf("stamp image: %w", err)
+		}
+	}
+	now := time.Now
+	if req.Now != nil {
+		now = req.Now
+	}
+	progress := func(s string) {
+		if ports.Progress != nil {
+			ports.Progress(s)
+		}
+	}
+
+	key := req.Key
+	if key == nil {
+		progress("opening key")
+		if key, err = keys.Open(ctx, req.KeyURI, keys.Options{PIN: ports.PIN, Logger: ports.Logger}); err != nil {
+			return nil, err
+		}
+		defer key.Close()
+	}
+	chain := key.Chain()
+	if len(chain) == 0 {
+		return nil, signing.ErrNoCertificate
+	}
+	leaf := chain[0]
+	if t := now(); t.Before(leaf.NotBefore) || t.After(leaf.NotAfter) {
+		return nil, fmt.Errorf("certificate of %q is not valid now (valid %s to %s)",
+			leaf.Subject.CommonName, leaf.NotBefore.Format(time.DateOnly), leaf.NotAfter.Format(time.DateOnly))
+	}
+
+	cmsOpts := cms.Options{}
+	if level == LevelBT {
+		client := &tsa.Client{URL: req.TSA}
+		cmsOpts.Timestamper = client.Timestamp
+	}
+	size := cms.MaxSize(chain, key.Public(), cmsOpts)
+	if level == LevelBT {
+		size += timestampAllowance
+	}
+
+	opts := pades.Options{
+		Reason: req.Reason, Location: req.Location, Contact: req.Contact,
+		Time: now(), Certify: req.Certify, ContentsSize: size,
+	}
+	if req.Visible != nil {
+		v := *req.Visible
+		if len(v.Lines) == 0 {
+			v.Lines = StampLines(leaf, opts.Time, req.Reason)
+		}
+		v.Image = image
+		opts.Visible = &v
+	}
+	progress("preparing")
+	p, err := pades.Prepare(req.In, req.Out, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			p.Discard()
+		}
+	}()
+
+	if ports.Review != nil {
+		r := &Review{In: req.In, Out: req.Out, Prepared: p.Path, Digest: p.Digest, Signer: leaf,
+			Chain: chain, Level: "PAdES-" + level, Reason: req.Reason, Field: p.FieldName}
+		if err := ports.Review(ctx, r); err != nil {
+			return nil, err
+		}
+	}
+
+	progress("signing")
+	der, err := cms.SignDetached(ctx, key, chain, p.Digest, cmsOpts)
+	if err != nil {
+		return nil, err
+	}
+	progress("writing")
+	if err := p.Embed(der); err != nil {
+		return nil, err
+	}
+	if err := p.Commit(req.Out, req.Force); err != nil {
+		return nil, err
+	}
+	return &SignResult{Out: req.Out, Level: "PAdES-" + level, Digest: p.Digest, Signer: leaf}, nil
+}
+
+func resolveLevel(level, tsaURL string) (string, error) {
+	switch strings.ToUpper(level) {
+	case "":
+		if tsaURL != "" {
+			return LevelBT, nil
+		}
+		return LevelBB, nil
+	case LevelBB:
+		return LevelBB, nil
+	case LevelBT:
+		if tsaURL == "" {
+			return "", errors.New("level B-T needs a time-stamping authority (--tsa URL)")
+		}
+		return LevelBT, nil
+	default:
+		return "", fmt.Errorf("unknown signature level %q (use B-B or B-T)", level)
+	}
+}
+
+// checkPaths catches what would otherwise fail only after a PIN was asked.
+func checkPaths(req SignRequest) error {
+	if req.In == "" || req.Out == "" {
+		return errors.New("input and output files are required")
+	}
+	st, err := os.Stat(req.In)
+	if err != nil {
+		return err
+	}
+	if st.IsDir() {
+		return fmt.Errorf("%s is a directory", req.In)
+	}
+	if ost, err := os.Stat(req.Out); err == nil {
+		if os.SameFile(st, ost) {
+			return pades.ErrSameFile
+		}
+		if !req.Force {
+			return fmt.Errorf("%s: %w", req.Out, pades.ErrOutputExists)
+		}
+	}
+	dir := filepath.Dir(req.Out)
+	if dst, err := os.Stat(dir); err != nil {
+		return fmt.Errorf("output directory: %w", err)
+	} else if !dst.IsDir() {
+		return fmt.Errorf("output directory %s is not a directory", dir)
+	}
+	return nil
+}
+
+// StampLines is the default text of a visible signature: holder, date,
+// reason.
+func StampLines(cert *x509.Certificate, t time.Time, reason string) []string {
+	name := cert.Subject.CommonName
+	if name == "" {
+		name = cert.Subject.String()
+	}
+	lines := []string{"Digitally signed by " + name, "Date: " + t.Format("2006-01-02 15:04:05 -07:00")}
+	if reason != "" {
+		lines = append(lines, "Reason: "+reason)
+	}
+	return lines
+}

@@ -1,0 +1,103 @@
+package app_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/siegel-app/siegel/app"
+	"github.com/siegel-app/siegel/internal/judge"
+	"github.com/siegel-app/siegel/internal/softhsm"
+	"github.com/siegel-app/siegel/internal/testpdf"
+	"github.com/siegel-app/siegel/internal/testpki"
+	"github.com/siegel-app/siegel/signing"
+	"github.com/siegel-app/siegel/signing/pkcs11"
+)
+
+// TestSignOrderAndOnce: the review comes before any PIN, the key signs
+// exactly once per document, and a key that wants its PIN for every
+// signature (CKA_ALWAYS_AUTHENTICATE) is asked for it.
+func TestSignOrderAndOnce(t *testing.T) {
+	pki := testpki.MustShared(t)
+	tok := softhsm.NewToken(t, "siegel-app", "1234")
+	tok.ImportKey(t, []byte{1}, "plain", pki.SignerRSA, pki.Chain(pki.SignerRSA), false)
+	tok.ImportKey(t, []byte{2}, "always", pki.SignerEC, pki.Chain(pki.SignerEC), true)
+
+	for _, tc := range []struct {
+		name string
+		id   []byte
+		want []string
+	}{
+		{"login once", []byte{1}, []string{"review", "pin:user"}},
+		{"always authenticate", []byte{2}, []string{"review", "pin:user", "pin:context"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var events []string
+			pin := func(_ context.Context, r signing.PINRequest) ([]byte, error) {
+				kind := map[signing.PINKind]string{signing.UserPIN: "user", signing.ContextPIN: "context"}[r.Kind]
+				events = append(events, "pin:"+kind)
+				return []byte("1234"), nil
+			}
+			key, err := pkcs11.Open(context.Background(), tok.URI(tc.id), pkcs11.Options{PIN: pin})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer key.Close()
+			dir := t.TempDir()
+			in, out := filepath.Join(dir, "in.pdf"), filepath.Join(dir, "out.pdf")
+			os.WriteFile(in, testpdf.Pages(1), 0o644)
+			_, err = app.Sign(context.Background(), app.SignRequest{Key: key, In: in, Out: out}, app.Ports{
+				PIN: pin,
+				Review: func(_ context.Context, r *app.Review) error {
+					events = append(events, "review")
+					if _, err := os.Stat(r.Prepared); err != nil {
+						t.Errorf("prepared revision not there to show: %v", err)
+					}
+					return nil
+				},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if key.Signatures() != 1 {
+				t.Errorf("key signed %d times, want once", key.Signatures())
+			}
+			if !slices.Equal(events, tc.want) {
+				t.Errorf("events %v, want %v", events, tc.want)
+			}
+			if sigs := judge.PDFSig(t, out); len(sigs) != 1 || !sigs[0].Valid {
+				t.Errorf("pdfsig: %+v", sigs)
+			}
+		})
+	}
+}
+
+// TestSignCancelledAtReview: declining the review signs nothing and leaves
+// nothing behind.
+func TestSignCancelledAtReview(t *testing.T) {
+	pki := testpki.MustShared(t)
+	dir := t.TempDir()
+	der, _ := pki.PKCS12(pki.SignerEC, "pw")
+	p12 := filepath.Join(dir, "k.p12")
+	os.WriteFile(p12, der, 0o600)
+	in, out := filepath.Join(dir, "in.pdf"), filepath.Join(dir, "out.pdf")
+	os.WriteFile(in, testpdf.Pages(1), 0o644)
+	_, err := app.Sign(context.Background(), app.SignRequest{KeyURI: "pkcs12:" + p12, In: in, Out: out}, app.Ports{
+		// A PKCS#12 file is decrypted to read its chain, so its password
+		// comes before the review; a card's PIN comes after (above).
+		PIN: func(context.Context, signing.PINRequest) ([]byte, error) { return []byte("pw"), nil },
+		Review: func(context.Context, *app.Review) error {
+			return signing.ErrCancelled
+		},
+	})
+	if !errors.Is(err, signing.ErrCancelled) {
+		t.Fatalf("err = %v, want ErrCancelled", err)
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 2 {
+		t.Errorf("directory has %d entries after a cancelled signature, want in.pdf and k.p12", len(ents))
+	}
+}

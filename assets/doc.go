@@ -1,0 +1,3 @@
+// Package assets embeds Siegel's icons, stamp images, translations and the
+// ATR table.
+package assets

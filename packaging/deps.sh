@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what Siegel needs to build, run and be tested on Debian or Ubuntu.
+# Installs only what is missing, so it is cheap to run again.
+set -euo pipefail
+
+pkgs=(
+  gcc pkg-config make                      # cgo (PKCS#11, PC/SC)
+  libpcsclite-dev pcscd                    # smart card readers
+  opensc opensc-pkcs11 softhsm2 p11-kit    # PKCS#11 modules: cards, test HSM
+  openssl poppler-utils qpdf               # independent judges in tests
+)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ! command -v go >/dev/null 2>&1; then
+  # Debian's Go is older than go.mod asks for; with GOTOOLCHAIN=auto (the
+  # default) it fetches the right toolchain from the Go module proxy.
+  missing+=(golang-go)
+fi
+if ((${#missing[@]})); then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  echo "installing: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# All of Siegel's checks and tests: formatting, vet, layering, unit and
+# integration tests against real components (SoftHSM2, OpenSC, pdfsig, qpdf,
+# openssl), and a short run of each fuzz target. CI runs exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PATH:$(go env GOPATH)/bin"
+
+echo "== gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then echo "gofmt needed:"; echo "$unformatted"; exit 1; fi
+
+echo "== go vet"
+go vet ./...
+
+echo "== layering"
+mod=$(go list -m)
+bad=0
+for pkg in $(go list ./signing/... ./cardreader/... ./app/...); do
+  deps=$(go list -deps "$pkg")
+  case "$pkg" in
+    $mod/signing*|$mod/cardreader*)
+      if grep -qE "^$mod/(app|ui)(/|$)" <<<"$deps"; then echo "$pkg imports app or ui"; bad=1; fi ;;
+  esac
+  if grep -q '^fyne.io/' <<<"$deps"; then echo "$pkg imports Fyne (only ui and main may)"; bad=1; fi
+done
+[ "$bad" -eq 0 ]
+
+echo "== go test"
+go test -count=1 ./...
+
+echo "== fuzz (short)"
+fuzz() { go test -run '^$' -fuzz "^$2\$" -fuzztime "${FUZZTIME:-10s}" "$1"; }
+fuzz ./signing/pades FuzzPrepare
+fuzz ./signing/cms FuzzParse
+fuzz ./signing/pkcs11 FuzzParseURI
+echo "all checks passed"

@@ -1,0 +1,41 @@
+// Package keys opens a signing.Key from its URI, choosing the backend by
+// scheme: RFC 7512 "pkcs11:" URIs for tokens, cards and HSMs, and
+// "pkcs12:/path/file.p12" for key files.
+package keys
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/siegel-app/siegel/signing"
+	"github.com/siegel-app/siegel/signing/pkcs11"
+	"github.com/siegel-app/siegel/signing/pkcs12"
+)
+
+// Options are handed to the backend.
+type Options struct {
+	PIN    signing.PINFunc
+	Logger *slog.Logger
+}
+
+// Open opens the key named by uri.
+func Open(ctx context.Context, uri string, opts Options) (signing.Key, error) {
+	scheme, rest, ok := strings.Cut(uri, ":")
+	if !ok {
+		return nil, fmt.Errorf("key %q: not a key URI (expected pkcs11:… or pkcs12:/path/file.p12)", uri)
+	}
+	switch strings.ToLower(scheme) {
+	case "pkcs11":
+		return pkcs11.Open(ctx, uri, pkcs11.Options{PIN: opts.PIN, Logger: opts.Logger})
+	case "pkcs12":
+		path := strings.TrimPrefix(rest, "//")
+		if path == "" {
+			return nil, fmt.Errorf("key %q: no file named", uri)
+		}
+		return pkcs12.Open(ctx, path, opts.PIN)
+	default:
+		return nil, fmt.Errorf("key %q: %w key scheme %q (use pkcs11: or pkcs12:)", uri, signing.ErrUnsupported, scheme)
+	}
+}

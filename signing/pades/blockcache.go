@@ -1,0 +1,62 @@
+package pades
+
+import "io"
+
+// blockCache serves small reads from a few cached 64 KiB blocks. Parsing
+// reads objects in many small pieces; without it a 100-page document costs
+// hundreds of system calls. It holds at most 1 MiB, whatever the file size.
+type blockCache struct {
+	r      io.ReaderAt
+	size   int64
+	blocks map[int64][]byte
+	order  []int64
+}
+
+const (
+	blockSize  = 64 << 10
+	blockCount = 16
+)
+
+func newBlockCache(r io.ReaderAt, size int64) *blockCache {
+	return &blockCache{r: r, size: size, blocks: map[int64][]byte{}}
+}
+
+func (c *blockCache) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, io.ErrUnexpectedEOF
+	}
+	n := 0
+	for n < len(p) {
+		if off >= c.size {
+			return n, io.EOF
+		}
+		b, err := c.block(off / blockSize)
+		if err != nil {
+			return n, err
+		}
+		m := copy(p[n:], b[off%blockSize:])
+		if m == 0 {
+			return n, io.EOF
+		}
+		n += m
+		off += int64(m)
+	}
+	return n, nil
+}
+
+func (c *blockCache) block(i int64) ([]byte, error) {
+	if b, ok := c.blocks[i]; ok {
+		return b, nil
+	}
+	if len(c.order) == blockCount {
+		delete(c.blocks, c.order[0])
+		c.order = c.order[1:]
+	}
+	b := make([]byte, min(blockSize, c.size-i*blockSize))
+	if _, err := c.r.ReadAt(b, i*blockSize); err != nil && err != io.EOF {
+		return nil, err
+	}
+	c.blocks[i] = b
+	c.order = append(c.order, i)
+	return b, nil
+}

@@ -1,0 +1,209 @@
+package pades
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"strings"
+
+	"github.com/digitorus/pdf"
+)
+
+// Errors that say why a file cannot be signed. The caller adds the file
+// name.
+var (
+	ErrNotPDF    = errors.New("not a PDF file")
+	ErrDamaged   = errors.New("damaged PDF")
+	ErrEncrypted = errors.New("encrypted PDF: signing encrypted documents is not supported")
+)
+
+// document is what Prepare needs to know of the input: its revision's
+// trailer, catalog, and where it ends.
+type document struct {
+	f          io.ReaderAt // through a block cache
+	size       int64
+	r          *pdf.Reader
+	xrefStream bool
+	startxref  int64
+	trailer    Dict
+	nextID     uint32 // the trailer's /Size: the first free object number
+	rootRef    Ref
+	root       Dict
+}
+
+// readDocument opens the revision at the end of f. github.com/digitorus/pdf
+// panics on malformed input instead of returning errors, so every call into
+// it runs under recoverPDF.
+func readDocument(f *os.File) (doc *document, err error) {
+	defer recoverPDF(&err)
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	cache := newBlockCache(f, st.Size())
+	head := make([]byte, 8)
+	if _, err := cache.ReadAt(head, 0); err != nil || !bytes.HasPrefix(head, []byte("%PDF-")) {
+		return nil, ErrNotPDF
+	}
+	r, err := pdf.NewReader(cache, st.Size())
+	if err != nil {
+		return nil, readerError(cache, st.Size(), err)
+	}
+	doc = &document{f: cache, size: st.Size(), r: r, startxref: r.XrefInformation.StartPos,
+		xrefStream: r.XrefInformation.Type == "stream"}
+	tr, err := fromRaw(r.Trailer().RawData())
+	if err != nil {
+		return nil, fmt.Errorf("%w: trailer: %v", ErrDamaged, err)
+	}
+	var ok bool
+	if doc.trailer, ok = tr.(Dict); !ok {
+		return nil, fmt.Errorf("%w: no trailer dictionary", ErrDamaged)
+	}
+	if _, enc := doc.trailer["Encrypt"]; enc {
+		return nil, ErrEncrypted
+	}
+	if _, hybrid := doc.trailer["XRefStm"]; hybrid {
+		// Hybrid-reference files (ISO 32000-1 §7.5.8.4) hide objects from
+		// readers that do not follow XRefStm; digitorus/pdf is one of them.
+		return nil, fmt.Errorf("%w: hybrid cross-reference sections are not supported", ErrUnsupportedPDF)
+	}
+	size, ok := doc.trailer["Size"].(int64)
+	if !ok || size <= 0 || size > 8_388_607 {
+		return nil, fmt.Errorf("%w: trailer /Size missing or out of range", ErrDamaged)
+	}
+	doc.nextID = uint32(size)
+	if doc.rootRef, ok = doc.trailer["Root"].(Ref); !ok {
+		return nil, fmt.Errorf("%w: trailer has no /Root reference", ErrDamaged)
+	}
+	if err := doc.checkXref(); err != nil {
+		return nil, err
+	}
+	root, err := doc.object(doc.rootRef)
+	if err != nil {
+		return nil, err
+	}
+	if doc.root, ok = root.(Dict); !ok || doc.root["Type"] != Name("Catalog") {
+		return nil, fmt.Errorf("%w: /Root is not a catalog", ErrDamaged)
+	}
+	return doc, nil
+}
+
+// ErrUnsupportedPDF is a valid PDF that Siegel cannot sign safely.
+var ErrUnsupportedPDF = errors.New("unsupported PDF")
+
+func recoverPDF(err *error) {
+	if p := recover(); p != nil {
+		*err = fmt.Errorf("%w: %v", ErrDamaged, p)
+	}
+}
+
+// checkXref confirms that every object the cross-reference table places in
+// the file starts where it says. A table that needs repair would let other
+// viewers show something else than what was signed, so it is refused.
+func (d *document) checkXref() error {
+	buf := make([]byte, 32)
+	for i, x := range d.r.Xref() {
+		e := reflect.ValueOf(&x).Elem()
+		if e.FieldByName("inStream").Bool() {
+			continue
+		}
+		off := e.FieldByName("offset").Int()
+		ptr := x.Ptr()
+		if off == 0 || ptr.GetID() != uint32(i) {
+			continue // free entry
+		}
+		if off < 0 || off >= d.size {
+			return fmt.Errorf("%w: cross-reference entry %d points outside the file", ErrDamaged, i)
+		}
+		n, err := d.f.ReadAt(buf, off)
+		if err != nil && err != io.EOF {
+			return err
+		}
+		if id, gen, ok := objHeader(buf[:n]); !ok || id != uint64(ptr.GetID()) || gen != uint64(ptr.GetGen()) {
+			return fmt.Errorf("%w: cross-reference table is broken (object %d is not at offset %d)", ErrDamaged, i, off)
+		}
+	}
+	return nil
+}
+
+// object reads the indirect object ref and converts it.
+func (d *document) object(ref Ref) (obj any, err error) {
+	defer recoverPDF(&err)
+	val := d.resolve(ref)
+	if val.IsNull() {
+		return nil, fmt.Errorf("%w: object %d %d is missing", ErrDamaged, ref.ID, ref.Gen)
+	}
+	if val.Kind() == pdf.Stream {
+		return nil, fmt.Errorf("%w: object %d is a stream where a dictionary belongs", ErrDamaged, ref.ID)
+	}
+	return fromRaw(val.RawData())
+}
+
+// resolve reads ref through the reader. The reader's reference type is
+// unexported; its own cross-reference entries hand out values of it.
+func (d *document) resolve(ref Ref) pdf.Value {
+	xr := d.r.Xref()
+	if int(ref.ID) >= len(xr) {
+		return pdf.Value{}
+	}
+	p := xr[ref.ID].Ptr()
+	if p.GetID() != ref.ID || p.GetGen() != ref.Gen {
+		return pdf.Value{}
+	}
+	return d.r.Resolve(p, p)
+}
+
+// readerError turns an error of pdf.NewReader into one of ours. The reader
+// tries to decrypt before it hands out the trailer, so an encrypted file
+// fails there; its trailer (or cross-reference stream) near the end of the
+// file names /Encrypt.
+func readerError(f io.ReaderAt, size int64, err error) error {
+	tail := make([]byte, min(size, 64<<10))
+	n, _ := f.ReadAt(tail, size-int64(len(tail)))
+	if bytes.Contains(tail[:n], []byte("/Encrypt")) {
+		return ErrEncrypted
+	}
+	msg := err.Error()
+	msg = strings.TrimPrefix(msg, "malformed PDF: ")
+	msg = strings.TrimPrefix(msg, "not a PDF file: ")
+	switch {
+	case strings.HasPrefix(msg, "cross-reference table not found"):
+		msg = "cross-reference table not found where startxref points"
+	case strings.HasPrefix(msg, "missing %%EOF"):
+		msg = "missing %%EOF: the file is truncated"
+	}
+	return fmt.Errorf("%w: %s", ErrDamaged, msg)
+}
+
+// objHeader parses "id gen obj" at the start of b (ISO 32000-1 §7.3.10),
+// without allocating: it runs for every object of every document signed.
+func objHeader(b []byte) (id, gen uint64, ok bool) {
+	i := 0
+	ws := func() {
+		for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t' || b[i] == '\f' || b[i] == 0) {
+			i++
+		}
+	}
+	num := func() (uint64, bool) {
+		start := i
+		var v uint64
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' && i-start < 10 {
+			v = v*10 + uint64(b[i]-'0')
+			i++
+		}
+		return v, i > start
+	}
+	ws()
+	if id, ok = num(); !ok {
+		return 0, 0, false
+	}
+	ws()
+	if gen, ok = num(); !ok {
+		return 0, 0, false
+	}
+	ws()
+	return id, gen, bytes.HasPrefix(b[i:], []byte("obj"))
+}

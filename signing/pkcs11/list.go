@@ -1,0 +1,82 @@
+//go:build cgo
+
+package pkcs11
+
+import (
+	"errors"
+	"fmt"
+
+	p11 "github.com/miekg/pkcs11"
+
+	"github.com/siegel-app/siegel/signing"
+)
+
+// ListTokens lists the tokens present behind a module and their keys. It
+// never logs in: keys are found from their certificates and public keys
+// (CKA_ID links them), merged with the private keys that are public
+// objects. Tokens that are not initialised are listed without keys.
+func ListTokens(modulePath string) ([]TokenInfo, error) {
+	return listTokens(modulePath, nil)
+}
+
+func listTokens(modulePath string, wrap func(module) module) ([]TokenInfo, error) {
+	l, err := loadModule(modulePath)
+	if err != nil {
+		return nil, fmt.Errorf("list PKCS#11 tokens: %w", err)
+	}
+	l = l.with(wrap)
+	m := l.mod
+	slots, err := m.GetSlotList(true)
+	if err != nil {
+		return nil, fmt.Errorf("list PKCS#11 tokens of %s: %w", modulePath, ckr("C_GetSlotList", err))
+	}
+	var out []TokenInfo
+	for _, slot := range slots {
+		ti, err := m.GetTokenInfo(slot)
+		if err != nil {
+			if isRemoved(err) {
+				continue
+			}
+			return nil, fmt.Errorf("list PKCS#11 tokens of %s: slot %d: %w", modulePath, slot, ckr("C_GetTokenInfo", err))
+		}
+		tok := TokenInfo{
+			SlotID:        slot,
+			Label:         trim(ti.Label),
+			Manufacturer:  trim(ti.ManufacturerID),
+			Model:         trim(ti.Model),
+			Serial:        trim(ti.SerialNumber),
+			LoginRequired: has(ti.Flags, p11.CKF_LOGIN_REQUIRED),
+			PINPad:        has(ti.Flags, p11.CKF_PROTECTED_AUTHENTICATION_PATH),
+			PINFinalTry:   has(ti.Flags, p11.CKF_USER_PIN_FINAL_TRY),
+			PINLocked:     has(ti.Flags, p11.CKF_USER_PIN_LOCKED),
+			PINCountLow:   has(ti.Flags, p11.CKF_USER_PIN_COUNT_LOW),
+			Initialized:   has(ti.Flags, p11.CKF_TOKEN_INITIALIZED),
+			ModulePath:    modulePath,
+		}
+		if tok.Initialized {
+			keys, err := listKeys(m, slot, tok)
+			if errors.Is(err, signing.ErrTokenRemoved) {
+				continue
+			}
+			if err != nil {
+				return nil, fmt.Errorf("list PKCS#11 tokens of %s: token %q: %w", modulePath, tok.Label, err)
+			}
+			tok.Keys = keys
+		}
+		out = append(out, tok)
+	}
+	return out, nil
+}
+
+func listKeys(m module, slot uint, tok TokenInfo) ([]KeyInfo, error) {
+	sh, err := m.OpenSession(slot, p11.CKF_SERIAL_SESSION)
+	if err != nil {
+		return nil, ckr("C_OpenSession", err)
+	}
+	defer m.CloseSession(sh)
+	objs, err := scan(m, sh)
+	if err != nil {
+		return nil, err
+	}
+	return objs.keys(tok), nil
+}
