@@ -49,6 +49,8 @@ type SignRequest struct {
 	// when empty. ImagePath is an optional PNG or JPEG for the stamp.
 	Visible   *pades.Visible
 	ImagePath string
+	// Lang is the language of the stamp text: "de" or "en" (default).
+	Lang string
 
 	Now func() time.Time // for tests; nil means time.Now
 }
@@ -151,7 +153,7 @@ func Sign(ctx context.Context, req SignRequest, ports Ports) (res *SignResult, e
 	if req.Visible != nil {
 		v := *req.Visible
 		if len(v.Lines) == 0 {
-			v.Lines = StampLines(leaf, opts.Time, req.Reason)
+			v.Lines = StampLines(leaf, opts.Time, req.Reason, req.Lang)
 		}
 		v.Image = image
 		opts.Visible = &v
@@ -239,15 +241,21 @@ func checkPaths(req SignRequest) error {
 }
 
 // StampLines is the default text of a visible signature: holder, date,
-// reason.
-func StampLines(cert *x509.Certificate, t time.Time, reason string) []string {
+// reason, in German or English.
+func StampLines(cert *x509.Certificate, t time.Time, reason, lang string) []string {
 	name := cert.Subject.CommonName
 	if name == "" {
 		name = cert.Subject.String()
 	}
-	lines := []string{"Digitally signed by " + name, "Date: " + t.Format("2006-01-02 15:04:05 -07:00")}
+	signed, date, why := "Digitally signed by ", "Date: ", "Reason: "
+	layout := "2006-01-02 15:04:05 -07:00"
+	if strings.HasPrefix(lang, "de") {
+		signed, date, why = "Digital signiert von ", "Datum: ", "Grund: "
+		layout = "02.01.2006 15:04:05 -07:00"
+	}
+	lines := []string{signed + name, date + t.Format(layout)}
 	if reason != "" {
-		lines = append(lines, "Reason: "+reason)
+		lines = append(lines, why+reason)
 	}
 	return lines
 }

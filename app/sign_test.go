@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/siegel-app/siegel/app"
 	"github.com/siegel-app/siegel/internal/judge"
@@ -99,5 +100,21 @@ func TestSignCancelledAtReview(t *testing.T) {
 	ents, _ := os.ReadDir(dir)
 	if len(ents) != 2 {
 		t.Errorf("directory has %d entries after a cancelled signature, want in.pdf and k.p12", len(ents))
+	}
+}
+
+func TestStampLines(t *testing.T) {
+	pki := testpki.MustShared(t)
+	at := time.Date(2026, 11, 25, 14, 30, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		lang, reason string
+		want         []string
+	}{
+		{"en_US.UTF-8", "", []string{"Digitally signed by Erika Mustermann", "Date: 2026-11-25 14:30:00 +00:00"}},
+		{"de_DE.UTF-8", "Freigabe", []string{"Digital signiert von Erika Mustermann", "Datum: 25.11.2026 14:30:00 +00:00", "Grund: Freigabe"}},
+	} {
+		if got := app.StampLines(pki.SignerRSA.Cert, at, tc.reason, tc.lang); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: got %q, want %q", tc.lang, got, tc.want)
+		}
 	}
 }

@@ -61,7 +61,7 @@ func runSign(env Env, args []string) int {
 		KeyURI: *key, In: pos[0], Out: pos[1], Force: *force,
 		Level: *level, TSA: *tsaURL,
 		Reason: *reason, Location: *location, Contact: *contact,
-		Certify: int(certify), ImagePath: *image,
+		Certify: int(certify), ImagePath: *image, Lang: locale(),
 	}
 	if *visible != "" {
 		v, err := parseVisible(*visible)
@@ -126,4 +126,15 @@ func printReview(env Env, r *app.Review) {
 		fmt.Fprintf(w, "Reason    %s\n", r.Reason)
 	}
 	fmt.Fprintf(w, "SHA-256   %s\n", hex.EncodeToString(r.Digest))
+}
+
+// locale is the user's language from the POSIX locale variables, in their
+// order of precedence.
+func locale() string {
+	for _, v := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		if l := os.Getenv(v); l != "" {
+			return strings.ToLower(l)
+		}
+	}
+	return "en"
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/siegel-app/siegel/app/cli"
 	"github.com/siegel-app/siegel/internal/judge"
 	"github.com/siegel-app/siegel/internal/softhsm"
+	"github.com/siegel-app/siegel/internal/testenv"
 	"github.com/siegel-app/siegel/internal/testpdf"
 	"github.com/siegel-app/siegel/internal/testpki"
 	"github.com/siegel-app/siegel/internal/tsatest"
@@ -231,4 +233,41 @@ func TestNoPINOnCommandLine(t *testing.T) {
 	if code != cli.ExitUsage || !strings.Contains(stderr, "pin") {
 		t.Fatalf("exit %d, %s", code, stderr)
 	}
+}
+
+// TestSignXrefStreamInput: a PDF with a cross-reference stream and object
+// streams (PDF 1.5+, as most producers write today) gets an update with a
+// cross-reference stream, and signs twice.
+func TestSignXrefStreamInput(t *testing.T) {
+	f := newFixture(t)
+	qpdf := testenv.Need(t, "qpdf")["qpdf"]
+	plain := f.pdf("plain.pdf", 3)
+	in := filepath.Join(f.dir, "streams.pdf")
+	if out, err := exec.Command(qpdf, "--object-streams=generate", plain, in).CombinedOutput(); err != nil {
+		t.Fatalf("qpdf: %v %s", err, out)
+	}
+	once, twice := filepath.Join(f.dir, "once.pdf"), filepath.Join(f.dir, "twice.pdf")
+	if code, _, e := run(t, "sign", "--key", "pkcs12:"+f.p12EC, "--pin-file", f.pinFile, "--visible", "3:40,40,200,50", in, once); code != 0 {
+		t.Fatal(e)
+	}
+	checkSigned(t, f, once, 1)
+	data, _ := os.ReadFile(once)
+	if !bytes.Contains(data[len(data)-2000:], []byte("/Type /XRef")) {
+		t.Error("update after a cross-reference stream should end with a cross-reference stream")
+	}
+	if code, _, e := run(t, "sign", "--key", "pkcs12:"+f.p12RSA, "--pin-file", f.pinFile, once, twice); code != 0 {
+		t.Fatal(e)
+	}
+	checkSigned(t, f, twice, 2)
+}
+
+// TestSignForce: --force replaces an existing output, atomically.
+func TestSignForce(t *testing.T) {
+	f := newFixture(t)
+	in := f.pdf("in.pdf", 1)
+	out := f.write("out.pdf", []byte("an older file"))
+	if code, _, e := run(t, "sign", "--key", "pkcs12:"+f.p12EC, "--pin-file", f.pinFile, "--force", in, out); code != 0 {
+		t.Fatal(e)
+	}
+	checkSigned(t, f, out, 1)
 }

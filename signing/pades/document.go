@@ -32,6 +32,18 @@ type document struct {
 	nextID     uint32 // the trailer's /Size: the first free object number
 	rootRef    Ref
 	root       Dict
+	entries    []xentry        // the reader's cross-reference table
+	checked    map[uint32]bool // object streams whose content passed balanced
+}
+
+// xentry is a cross-reference entry: an object at an offset in the file,
+// or the index-th object in object stream stream.
+type xentry struct {
+	id       uint32
+	gen      uint16
+	offset   int64
+	inStream bool
+	stream   uint32
 }
 
 // readDocument opens the revision at the end of f. github.com/digitorus/pdf
@@ -48,12 +60,16 @@ func readDocument(f *os.File) (doc *document, err error) {
 	if _, err := cache.ReadAt(head, 0); err != nil || !bytes.HasPrefix(head, []byte("%PDF-")) {
 		return nil, ErrNotPDF
 	}
+	if err := checkXrefChain(cache, st.Size()); err != nil {
+		return nil, err
+	}
 	r, err := pdf.NewReader(cache, st.Size())
 	if err != nil {
 		return nil, readerError(cache, st.Size(), err)
 	}
 	doc = &document{f: cache, size: st.Size(), r: r, startxref: r.XrefInformation.StartPos,
-		xrefStream: r.XrefInformation.Type == "stream"}
+		xrefStream: r.XrefInformation.Type == "stream", checked: map[uint32]bool{}}
+	doc.entries = entries(r)
 	tr, err := fromRaw(r.Trailer().RawData())
 	if err != nil {
 		return nil, fmt.Errorf("%w: trailer: %v", ErrDamaged, err)
@@ -100,38 +116,87 @@ func recoverPDF(err *error) {
 	}
 }
 
+// entries copies the reader's cross-reference table. Its entry type is
+// unexported, so the fields are read by reflection.
+func entries(r *pdf.Reader) []xentry {
+	xr := r.Xref()
+	out := make([]xentry, len(xr))
+	for i := range xr {
+		x := &xr[i]
+		e := reflect.ValueOf(x).Elem()
+		ptr, strm := x.Ptr(), x.Stream()
+		out[i] = xentry{id: ptr.GetID(), gen: ptr.GetGen(), offset: e.FieldByName("offset").Int(),
+			inStream: e.FieldByName("inStream").Bool(), stream: strm.GetID()}
+	}
+	return out
+}
+
 // checkXref confirms that every object the cross-reference table places in
 // the file starts where it says. A table that needs repair would let other
 // viewers show something else than what was signed, so it is refused.
 func (d *document) checkXref() error {
 	buf := make([]byte, 32)
-	for i, x := range d.r.Xref() {
-		e := reflect.ValueOf(&x).Elem()
-		if e.FieldByName("inStream").Bool() {
-			continue
+	for i, x := range d.entries {
+		if x.inStream || x.offset == 0 || x.id != uint32(i) {
+			continue // compressed or free
 		}
-		off := e.FieldByName("offset").Int()
-		ptr := x.Ptr()
-		if off == 0 || ptr.GetID() != uint32(i) {
-			continue // free entry
-		}
-		if off < 0 || off >= d.size {
+		if x.offset < 0 || x.offset >= d.size {
 			return fmt.Errorf("%w: cross-reference entry %d points outside the file", ErrDamaged, i)
 		}
-		n, err := d.f.ReadAt(buf, off)
+		n, err := d.f.ReadAt(buf, x.offset)
 		if err != nil && err != io.EOF {
 			return err
 		}
-		if id, gen, ok := objHeader(buf[:n]); !ok || id != uint64(ptr.GetID()) || gen != uint64(ptr.GetGen()) {
-			return fmt.Errorf("%w: cross-reference table is broken (object %d is not at offset %d)", ErrDamaged, i, off)
+		if id, gen, ok := objHeader(buf[:n]); !ok || id != uint64(x.id) || gen != uint64(x.gen) {
+			return fmt.Errorf("%w: cross-reference table is broken (object %d is not at offset %d)", ErrDamaged, i, x.offset)
 		}
 	}
+	return nil
+}
+
+// checkObject runs balanced over the bytes the reader will parse for
+// object id: the object itself, or its object stream's dictionary and
+// content.
+func (d *document) checkObject(id uint32, depth int) error {
+	if int(id) >= len(d.entries) || depth > 4 {
+		return nil // the reader reports missing objects as null
+	}
+	x := d.entries[id]
+	if !x.inStream {
+		if x.offset <= 0 || x.offset >= d.size {
+			return nil
+		}
+		if !balancedAt(d.f, x.offset, d.size) {
+			return fmt.Errorf("%w: object %d is malformed", ErrDamaged, id)
+		}
+		return nil
+	}
+	if d.checked[x.stream] {
+		return nil
+	}
+	if err := d.checkObject(x.stream, depth+1); err != nil {
+		return err
+	}
+	sv := d.resolve(Ref{ID: x.stream})
+	if sv.Kind() != pdf.Stream {
+		return fmt.Errorf("%w: object stream %d is missing", ErrDamaged, x.stream)
+	}
+	rc := sv.Reader()
+	content, err := io.ReadAll(io.LimitReader(rc, 64<<20))
+	rc.Close()
+	if err != nil || !balancedContent(content) {
+		return fmt.Errorf("%w: object stream %d is malformed", ErrDamaged, x.stream)
+	}
+	d.checked[x.stream] = true
 	return nil
 }
 
 // object reads the indirect object ref and converts it.
 func (d *document) object(ref Ref) (obj any, err error) {
 	defer recoverPDF(&err)
+	if err := d.checkObject(ref.ID, 0); err != nil {
+		return nil, err
+	}
 	val := d.resolve(ref)
 	if val.IsNull() {
 		return nil, fmt.Errorf("%w: object %d %d is missing", ErrDamaged, ref.ID, ref.Gen)
@@ -153,6 +218,8 @@ func (d *document) resolve(ref Ref) pdf.Value {
 	if p.GetID() != ref.ID || p.GetGen() != ref.Gen {
 		return pdf.Value{}
 	}
+	// Resolve is given the reference as the value to resolve; the parent
+	// argument only matters for direct values.
 	return d.r.Resolve(p, p)
 }
 

@@ -3,6 +3,7 @@ package pades
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -19,6 +20,16 @@ func FuzzPrepare(f *testing.F) {
 	f.Add(one[:len(one)/2])
 	f.Add(bytes.Replace(one, []byte("xref"), []byte("xreg"), 1))
 	f.Add([]byte("%PDF-1.7\n%%EOF\n"))
+	// Cross-reference and object streams, as most producers write today.
+	if qpdf, err := exec.LookPath("qpdf"); err == nil {
+		dir := f.TempDir()
+		in, out := filepath.Join(dir, "in.pdf"), filepath.Join(dir, "out.pdf")
+		os.WriteFile(in, testpdf.Pages(2), 0o644)
+		if exec.Command(qpdf, "--object-streams=generate", in, out).Run() == nil {
+			b, _ := os.ReadFile(out)
+			f.Add(b)
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dir := t.TempDir()
 		in := filepath.Join(dir, "in.pdf")
