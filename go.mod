@@ -16,5 +16,6 @@ require (
 
 require (
 	github.com/digitorus/pkcs7 v0.0.0-20230818184609-3a137a874352 // indirect
+	github.com/ebfe/scard v0.0.0-20241214075232-7af069cabc25 // indirect
 	github.com/mattetti/filebuffer v1.0.1 // indirect
 )

@@ -36,4 +36,5 @@ fuzz() { go test -run '^$' -fuzz "^$2\$" -fuzztime "${FUZZTIME:-10s}" -fuzzminim
 fuzz ./signing/pades FuzzPrepare
 fuzz ./signing/cms FuzzParse
 fuzz ./signing/pkcs11 FuzzParseURI
+fuzz ./cardreader FuzzParseATRTable
 echo "all checks passed"

@@ -43,6 +43,7 @@ func init() {
 	commands = []command{
 		{"sign", "sign a PDF as PAdES with a token, card, HSM or PKCS#12 file", runSign},
 		{"keys", "list PKCS#11 tokens and their keys and certificates", runKeys},
+		{"cards", "list card readers and cards, or watch them (--watch)", runCards},
 		{"version", "print version information", runVersion},
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/siegel-app/siegel/app"
+	"github.com/siegel-app/siegel/signing/pkcs11"
 )
 
 // stringList is a repeatable string flag.
@@ -26,17 +27,18 @@ type jsonModule struct {
 }
 
 type jsonToken struct {
-	Slot          uint      `json:"slot"`
-	Label         string    `json:"label"`
-	Serial        string    `json:"serial"`
-	Manufacturer  string    `json:"manufacturer"`
-	Model         string    `json:"model"`
-	LoginRequired bool      `json:"loginRequired"`
-	PINPad        bool      `json:"pinPad"`
-	PINFinalTry   bool      `json:"pinFinalTry"`
-	PINLocked     bool      `json:"pinLocked"`
-	PINCountLow   bool      `json:"pinCountLow"`
-	Keys          []jsonKey `json:"keys"`
+	Slot            uint      `json:"slot"`
+	SlotDescription string    `json:"slotDescription"`
+	Label           string    `json:"label"`
+	Serial          string    `json:"serial"`
+	Manufacturer    string    `json:"manufacturer"`
+	Model           string    `json:"model"`
+	LoginRequired   bool      `json:"loginRequired"`
+	PINPad          bool      `json:"pinPad"`
+	PINFinalTry     bool      `json:"pinFinalTry"`
+	PINLocked       bool      `json:"pinLocked"`
+	PINCountLow     bool      `json:"pinCountLow"`
+	Keys            []jsonKey `json:"keys"`
 }
 
 type jsonKey struct {
@@ -79,21 +81,7 @@ func runKeys(env Env, args []string) int {
 			failed = true
 		}
 		for _, t := range m.Tokens {
-			jt := jsonToken{Slot: t.SlotID, Label: t.Label, Serial: t.Serial, Manufacturer: t.Manufacturer,
-				Model: t.Model, LoginRequired: t.LoginRequired, PINPad: t.PINPad, PINFinalTry: t.PINFinalTry,
-				PINLocked: t.PINLocked, PINCountLow: t.PINCountLow, Keys: []jsonKey{}}
-			for _, k := range t.Keys {
-				jk := jsonKey{Label: k.Label, ID: hex.EncodeToString(k.ID), Type: k.KeyType, Bits: k.Bits,
-					AlwaysAuthenticate: k.AlwaysAuthenticate, URI: k.URI, HasCertificate: k.Certificate != nil}
-				if c := k.Certificate; c != nil {
-					jk.Holder = c.Subject.String()
-					jk.Issuer = c.Issuer.String()
-					jk.NotBefore = c.NotBefore.UTC().Format(time.RFC3339)
-					jk.NotAfter = c.NotAfter.UTC().Format(time.RFC3339)
-					jk.KeyUsage = keyUsage(c.KeyUsage)
-				}
-				jt.Keys = append(jt.Keys, jk)
-			}
+			jt := tokenJSON(t)
 			jm.Tokens = append(jm.Tokens, jt)
 		}
 		out = append(out, jm)
@@ -116,6 +104,26 @@ func runKeys(env Env, args []string) int {
 		return ExitError
 	}
 	return ExitOK
+}
+
+// tokenJSON is the JSON form of a token and its keys.
+func tokenJSON(t pkcs11.TokenInfo) jsonToken {
+	jt := jsonToken{Slot: t.SlotID, SlotDescription: t.SlotDescription, Label: t.Label, Serial: t.Serial,
+		Manufacturer: t.Manufacturer, Model: t.Model, LoginRequired: t.LoginRequired, PINPad: t.PINPad,
+		PINFinalTry: t.PINFinalTry, PINLocked: t.PINLocked, PINCountLow: t.PINCountLow, Keys: []jsonKey{}}
+	for _, k := range t.Keys {
+		jk := jsonKey{Label: k.Label, ID: hex.EncodeToString(k.ID), Type: k.KeyType, Bits: k.Bits,
+			AlwaysAuthenticate: k.AlwaysAuthenticate, URI: k.URI, HasCertificate: k.Certificate != nil}
+		if c := k.Certificate; c != nil {
+			jk.Holder = c.Subject.String()
+			jk.Issuer = c.Issuer.String()
+			jk.NotBefore = c.NotBefore.UTC().Format(time.RFC3339)
+			jk.NotAfter = c.NotAfter.UTC().Format(time.RFC3339)
+			jk.KeyUsage = keyUsage(c.KeyUsage)
+		}
+		jt.Keys = append(jt.Keys, jk)
+	}
+	return jt
 }
 
 func printKeys(w io.Writer, mods []jsonModule) {

@@ -1,6 +1,7 @@
 // Package keys opens a signing.Key from its URI, choosing the backend by
-// scheme: RFC 7512 "pkcs11:" URIs for tokens, cards and HSMs, and
-// "pkcs12:/path/file.p12" for key files.
+// scheme: RFC 7512 "pkcs11:" URIs for tokens, cards and HSMs,
+// "card:READER" for the card in a PC/SC reader, and "pkcs12:/path/file.p12"
+// for key files.
 package keys
 
 import (
@@ -18,17 +19,22 @@ import (
 type Options struct {
 	PIN    signing.PINFunc
 	Logger *slog.Logger
+	// CardModules are configured vendor modules for "card:" keys; OpenSC
+	// is used when empty.
+	CardModules []string
 }
 
 // Open opens the key named by uri.
 func Open(ctx context.Context, uri string, opts Options) (signing.Key, error) {
 	scheme, rest, ok := strings.Cut(uri, ":")
 	if !ok {
-		return nil, fmt.Errorf("key %q: not a key URI (expected pkcs11:… or pkcs12:/path/file.p12)", uri)
+		return nil, fmt.Errorf("key %q: not a key URI (expected pkcs11:…, card:READER or pkcs12:/path/file.p12)", uri)
 	}
 	switch strings.ToLower(scheme) {
 	case "pkcs11":
 		return pkcs11.Open(ctx, uri, pkcs11.Options{PIN: opts.PIN, Logger: opts.Logger})
+	case "card":
+		return pkcs11.OpenCard(ctx, uri, opts.CardModules, pkcs11.Options{PIN: opts.PIN, Logger: opts.Logger})
 	case "pkcs12":
 		path := strings.TrimPrefix(rest, "//")
 		if path == "" {
@@ -36,6 +42,6 @@ func Open(ctx context.Context, uri string, opts Options) (signing.Key, error) {
 		}
 		return pkcs12.Open(ctx, path, opts.PIN)
 	default:
-		return nil, fmt.Errorf("key %q: %w key scheme %q (use pkcs11: or pkcs12:)", uri, signing.ErrUnsupported, scheme)
+		return nil, fmt.Errorf("key %q: %w key scheme %q (use pkcs11:, card: or pkcs12:)", uri, signing.ErrUnsupported, scheme)
 	}
 }

@@ -39,19 +39,24 @@ func listTokens(modulePath string, wrap func(module) module) ([]TokenInfo, error
 			}
 			return nil, fmt.Errorf("list PKCS#11 tokens of %s: slot %d: %w", modulePath, slot, ckr("C_GetTokenInfo", err))
 		}
+		var slotDesc string
+		if si, err := m.GetSlotInfo(slot); err == nil {
+			slotDesc = trim(si.SlotDescription)
+		}
 		tok := TokenInfo{
-			SlotID:        slot,
-			Label:         trim(ti.Label),
-			Manufacturer:  trim(ti.ManufacturerID),
-			Model:         trim(ti.Model),
-			Serial:        trim(ti.SerialNumber),
-			LoginRequired: has(ti.Flags, p11.CKF_LOGIN_REQUIRED),
-			PINPad:        has(ti.Flags, p11.CKF_PROTECTED_AUTHENTICATION_PATH),
-			PINFinalTry:   has(ti.Flags, p11.CKF_USER_PIN_FINAL_TRY),
-			PINLocked:     has(ti.Flags, p11.CKF_USER_PIN_LOCKED),
-			PINCountLow:   has(ti.Flags, p11.CKF_USER_PIN_COUNT_LOW),
-			Initialized:   has(ti.Flags, p11.CKF_TOKEN_INITIALIZED),
-			ModulePath:    modulePath,
+			SlotDescription: slotDesc,
+			SlotID:          slot,
+			Label:           trim(ti.Label),
+			Manufacturer:    trim(ti.ManufacturerID),
+			Model:           trim(ti.Model),
+			Serial:          trim(ti.SerialNumber),
+			LoginRequired:   has(ti.Flags, p11.CKF_LOGIN_REQUIRED),
+			PINPad:          has(ti.Flags, p11.CKF_PROTECTED_AUTHENTICATION_PATH),
+			PINFinalTry:     has(ti.Flags, p11.CKF_USER_PIN_FINAL_TRY),
+			PINLocked:       has(ti.Flags, p11.CKF_USER_PIN_LOCKED),
+			PINCountLow:     has(ti.Flags, p11.CKF_USER_PIN_COUNT_LOW),
+			Initialized:     has(ti.Flags, p11.CKF_TOKEN_INITIALIZED),
+			ModulePath:      modulePath,
 		}
 		if tok.Initialized {
 			keys, err := listKeys(m, slot, tok)

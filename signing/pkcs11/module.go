@@ -21,6 +21,7 @@ import (
 // (pin-pad, locked PIN, removal, a C_Sign that hangs).
 type module interface {
 	GetSlotList(tokenPresent bool) ([]uint, error)
+	GetSlotInfo(slotID uint) (p11.SlotInfo, error)
 	GetTokenInfo(slotID uint) (p11.TokenInfo, error)
 	OpenSession(slotID uint, flags uint) (p11.SessionHandle, error)
 	CloseSession(sh p11.SessionHandle) error

@@ -10,11 +10,14 @@ import (
 // TokenInfo describes a token present in a slot, as ListTokens sees it
 // without logging in.
 type TokenInfo struct {
-	SlotID       uint
-	Label        string
-	Manufacturer string
-	Model        string
-	Serial       string
+	SlotID uint
+	// SlotDescription is the slot's name; OpenSC names a slot after its
+	// PC/SC reader, which ties a token to a reader.
+	SlotDescription string
+	Label           string
+	Manufacturer    string
+	Model           string
+	Serial          string
 	// Token flags (PKCS#11 v2.40 §3.2, CK_TOKEN_INFO).
 	LoginRequired bool // CKF_LOGIN_REQUIRED
 	PINPad        bool // CKF_PROTECTED_AUTHENTICATION_PATH: the PIN is typed on the reader
