@@ -6,8 +6,11 @@ import (
 	"os"
 
 	"github.com/siegel-app/siegel/app/cli"
+	"github.com/siegel-app/siegel/signing/pkcs11/agent"
 )
 
 func main() {
-	os.Exit(cli.Main(os.Args[1:]))
+	code := cli.Main(os.Args[1:])
+	agent.Shutdown() // log out of tokens and end the PKCS#11 agent
+	os.Exit(code)
 }

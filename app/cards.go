@@ -5,6 +5,7 @@ import (
 
 	"github.com/siegel-app/siegel/cardreader"
 	"github.com/siegel-app/siegel/signing/pkcs11"
+	"github.com/siegel-app/siegel/signing/pkcs11/agent"
 )
 
 // CardSlot is a reader with its card and, when a PKCS#11 module knows the
@@ -35,7 +36,7 @@ func Cards(ctx context.Context, opts CardOptions) ([]CardSlot, error) {
 	}
 	var tokens []pkcs11.TokenInfo
 	for _, m := range pkcs11.CardModules(opts.Modules) {
-		toks, err := pkcs11.ListTokens(m)
+		toks, err := agent.ListTokens(ctx, m)
 		if err != nil {
 			continue // a module that cannot list is no reason to hide the readers
 		}

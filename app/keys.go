@@ -1,9 +1,11 @@
 package app
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/siegel-app/siegel/signing/pkcs11"
+	"github.com/siegel-app/siegel/signing/pkcs11/agent"
 )
 
 // ModuleTokens is what one PKCS#11 module shows.
@@ -15,8 +17,9 @@ type ModuleTokens struct {
 
 // ListTokens lists tokens and keys of the given PKCS#11 modules, or of the
 // well-known modules installed on this machine when none are given. No PIN
-// is asked: only public objects are read.
-func ListTokens(modules []string) ([]ModuleTokens, error) {
+// is asked: only public objects are read. Modules run in the PKCS#11 agent
+// process, so one that hangs cannot hang the caller.
+func ListTokens(ctx context.Context, modules []string) ([]ModuleTokens, error) {
 	if len(modules) == 0 {
 		modules = pkcs11.DefaultModules()
 		if len(modules) == 0 {
@@ -25,7 +28,7 @@ func ListTokens(modules []string) ([]ModuleTokens, error) {
 	}
 	out := make([]ModuleTokens, 0, len(modules))
 	for _, m := range modules {
-		toks, err := pkcs11.ListTokens(m)
+		toks, err := agent.ListTokens(ctx, m)
 		out = append(out, ModuleTokens{Module: m, Tokens: toks, Err: err})
 	}
 	return out, nil

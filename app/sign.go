@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/siegel-app/siegel/cardreader"
 	"github.com/siegel-app/siegel/signing"
 	"github.com/siegel-app/siegel/signing/cms"
 	"github.com/siegel-app/siegel/signing/keys"
@@ -51,6 +52,8 @@ type SignRequest struct {
 	ImagePath string
 	// Lang is the language of the stamp text: "de" or "en" (default).
 	Lang string
+	// CardModules are configured vendor modules for "card:" keys.
+	CardModules []string
 
 	Now func() time.Time // for tests; nil means time.Now
 }
@@ -119,12 +122,16 @@ func Sign(ctx context.Context, req SignRequest, ports Ports) (res *SignResult, e
 	}
 
 	key := req.Key
+	card := &cardPIN{pin: ports.PIN}
 	if key == nil {
 		progress("opening key")
-		if key, err = keys.Open(ctx, req.KeyURI, keys.Options{PIN: ports.PIN, Logger: ports.Logger}); err != nil {
+		if key, err = keys.Open(ctx, req.KeyURI, keys.Options{PIN: card.ask, Logger: ports.Logger, CardModules: req.CardModules}); err != nil {
 			return nil, err
 		}
 		defer key.Close()
+	}
+	if rk, ok := key.(signing.ReaderKey); ok {
+		card.reader = rk.Reader()
 	}
 	chain := key.Chain()
 	if len(chain) == 0 {
@@ -180,7 +187,7 @@ func Sign(ctx context.Context, req SignRequest, ports Ports) (res *SignResult, e
 	progress("signing")
 	der, err := cms.SignDetached(ctx, key, chain, p.Digest, cmsOpts)
 	if err != nil {
-		return nil, err
+		return nil, card.explain(err)
 	}
 	progress("writing")
 	if err := p.Embed(der); err != nil {
@@ -258,4 +265,45 @@ func StampLines(cert *x509.Certificate, t time.Time, reason, lang string) []stri
 		lines = append(lines, why+reason)
 	}
 	return lines
+}
+
+// cardPIN fills in what PKCS#11 cannot tell about a card's PIN: the tries
+// left, read from the card over PC/SC (PIV cards tell it without a PIN
+// attempt), in the prompt and in a wrong-PIN error.
+type cardPIN struct {
+	pin    signing.PINFunc
+	reader string // set once the key is open; "" for keys not on a card
+}
+
+func (c *cardPIN) state() (cardreader.PINState, bool) {
+	if c.reader == "" {
+		return cardreader.PINState{}, false
+	}
+	st, err := cardreader.PINStateOf(c.reader)
+	return st, err == nil && st.Known
+}
+
+func (c *cardPIN) ask(ctx context.Context, req signing.PINRequest) ([]byte, error) {
+	if c.pin == nil {
+		return nil, fmt.Errorf("no way to ask for the PIN: %w", signing.ErrCancelled)
+	}
+	if st, ok := c.state(); ok && !req.PINPad && !st.Verified {
+		req.RetriesLeft, req.FinalTry = st.RetriesLeft, req.FinalTry || st.FinalTry()
+	}
+	return c.pin(ctx, req)
+}
+
+func (c *cardPIN) explain(err error) error {
+	var pe *signing.PINError
+	if !errors.As(err, &pe) || pe.RetriesLeft >= 0 {
+		return err
+	}
+	if st, ok := c.state(); ok {
+		pe.RetriesLeft, pe.Locked = st.RetriesLeft, pe.Locked || st.Blocked
+		pe.FinalTry = pe.FinalTry || st.FinalTry()
+		if st.Blocked {
+			pe.RetriesLeft = 0
+		}
+	}
+	return err
 }

@@ -55,3 +55,14 @@ func parseVerify(sw uint16) PINState {
 	}
 	return PINState{}
 }
+
+// PINStateOf asks the card in reader for its PIN state (PIV cards tell it
+// without a PIN attempt). A card that does not tell gives Known false.
+func PINStateOf(reader string) (PINState, error) {
+	sctx, err := scard.EstablishContext()
+	if err != nil {
+		return PINState{}, translate("establish PC/SC context", err)
+	}
+	defer sctx.Release()
+	return pinState(sctx, reader, slog.New(slog.DiscardHandler)), nil
+}

@@ -32,3 +32,9 @@ func SignContext(ctx context.Context, k crypto.Signer, rand io.Reader, digest []
 	}
 	return k.Sign(rand, digest, opts)
 }
+
+// ReaderKey is implemented by keys on a card in a PC/SC reader; Reader
+// names the reader, so that the PIN counter can be read from the card.
+type ReaderKey interface {
+	Reader() string
+}

@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"time"
 
 	"github.com/siegel-app/siegel/app"
@@ -63,12 +61,20 @@ func runCards(env Env, args []string) int {
 	if len(pos) != 0 {
 		return usageError(env, fs, fmt.Errorf("unexpected argument %q", pos[0]))
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	st, err := loadSettings()
+	if err != nil {
+		return fail(env, err)
+	}
+	if len(modules) == 0 {
+		modules = st.CardModules
+	}
+	ropts := cardreader.Options{PINPad: st.PINPad}
+	ctx, stop := env.context()
 	defer stop()
 	if *watch {
-		return watchCards(ctx, env, *asJSON)
+		return watchCards(ctx, env, ropts, *asJSON)
 	}
-	slots, err := app.Cards(ctx, app.CardOptions{Modules: modules})
+	slots, err := app.Cards(ctx, app.CardOptions{Options: ropts, Modules: modules})
 	out := jsonCards{Service: "running", Readers: []jsonReader{}}
 	if errors.Is(err, cardreader.ErrNoService) {
 		out.Service = "not running"
@@ -175,9 +181,9 @@ func mustHex(s string) []byte {
 }
 
 // watchCards prints an event line for every change until ctx ends.
-func watchCards(ctx context.Context, env Env, asJSON bool) int {
+func watchCards(ctx context.Context, env Env, opts cardreader.Options, asJSON bool) int {
 	enc := json.NewEncoder(env.Stdout)
-	err := cardreader.Watch(ctx, cardreader.Options{}, func(e cardreader.Event) {
+	err := cardreader.Watch(ctx, opts, func(e cardreader.Event) {
 		if asJSON {
 			je := jsonEvent{Time: e.Time.Format(time.RFC3339Nano), Event: e.Kind.String()}
 			if e.Reader.Name != "" {

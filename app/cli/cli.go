@@ -3,12 +3,17 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+
+	"github.com/siegel-app/siegel/app"
+	"github.com/siegel-app/siegel/signing/pkcs11/agent"
 )
 
 // Exit codes.
@@ -25,6 +30,19 @@ type Env struct {
 	Stdout, Stderr io.Writer
 	// TTY opens the terminal for PIN prompts; nil means /dev/tty.
 	TTY func() (io.ReadWriteCloser, int, error)
+	// Ctx, when set, ends long-running commands (cards --watch) as an
+	// interrupt does.
+	Ctx context.Context
+}
+
+// context returns the command's context: Ctx or the background, ended by
+// an interrupt (Ctrl-C).
+func (env Env) context() (context.Context, context.CancelFunc) {
+	parent := env.Ctx
+	if parent == nil {
+		parent = context.Background()
+	}
+	return signal.NotifyContext(parent, os.Interrupt)
 }
 
 // Main runs the command in args (without the program name).
@@ -45,6 +63,7 @@ func init() {
 		{"keys", "list PKCS#11 tokens and their keys and certificates", runKeys},
 		{"cards", "list card readers and cards, or watch them (--watch)", runCards},
 		{"version", "print version information", runVersion},
+		{agent.CommandName, "", runAgent}, // hidden: the PKCS#11 agent process
 	}
 }
 
@@ -72,6 +91,9 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nUsage: siegel COMMAND [options] [files]")
 	fmt.Fprintln(w, "\nCommands:")
 	for _, c := range commands {
+		if strings.HasPrefix(c.name, "__") {
+			continue // internal, started by Siegel itself
+		}
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'siegel COMMAND -h' for a command's options.")
@@ -122,4 +144,13 @@ func usageError(env Env, fs *flag.FlagSet, err error) int {
 		fmt.Fprintf(env.Stderr, "siegel %s: %v\n", fs.Name(), err)
 	}
 	return ExitUsage
+}
+
+// loadSettings reads the user's settings (see app.SettingsPath).
+func loadSettings() (app.Settings, error) {
+	path, err := app.SettingsPath()
+	if err != nil {
+		return app.Settings{}, nil // no configuration folder: defaults
+	}
+	return app.LoadSettings(path)
 }

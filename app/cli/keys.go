@@ -68,7 +68,9 @@ func runKeys(env Env, args []string) int {
 	if len(pos) != 0 {
 		return usageError(env, fs, fmt.Errorf("unexpected argument %q", pos[0]))
 	}
-	res, err := app.ListTokens(modules)
+	ctx, stop := env.context()
+	defer stop()
+	res, err := app.ListTokens(ctx, modules)
 	if err != nil {
 		return fail(env, fmt.Errorf("keys: %w", err))
 	}

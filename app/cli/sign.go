@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
 
@@ -57,11 +56,16 @@ func runSign(env Env, args []string) int {
 	if *key == "" {
 		return usageError(env, fs, errors.New("--key is required"))
 	}
+	st, err := loadSettings()
+	if err != nil {
+		return fail(env, err)
+	}
 	req := app.SignRequest{
 		KeyURI: *key, In: pos[0], Out: pos[1], Force: *force,
 		Level: *level, TSA: *tsaURL,
 		Reason: *reason, Location: *location, Contact: *contact,
 		Certify: int(certify), ImagePath: *image, Lang: locale(),
+		CardModules: st.CardModules,
 	}
 	if *visible != "" {
 		v, err := parseVisible(*visible)
@@ -73,7 +77,7 @@ func runSign(env Env, args []string) int {
 		return usageError(env, fs, errors.New("--image needs --visible"))
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := env.context()
 	defer stop()
 	ports := app.Ports{
 		PIN:    pinFunc(env, *pinFile),

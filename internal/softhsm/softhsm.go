@@ -179,6 +179,12 @@ type Token struct {
 	cas map[string]bool // CA certificates already stored
 }
 
+// AfterNewToken, when set, runs after each new token. Processes that
+// initialised SoftHSM2 before a token existed never see it, so test
+// binaries that sign through the PKCS#11 agent set it to agent.Shutdown:
+// the next use then starts an agent that does.
+var AfterNewToken func()
+
 // NewToken initialises a token on SoftHSM2's free slot with a user PIN.
 // Labels are at most 32 bytes (CK_TOKEN_INFO); several tokens may share
 // one, their URIs tell them apart by serial.
@@ -214,6 +220,9 @@ func NewToken(t testing.TB, label, userPIN string) *Token {
 	ti, err := module.GetTokenInfo(slot)
 	if err != nil {
 		t.Fatalf("softhsm: C_GetTokenInfo: %v", err)
+	}
+	if AfterNewToken != nil {
+		AfterNewToken()
 	}
 	return &Token{
 		Label: label, PIN: userPIN, SOPIN: SOPIN,

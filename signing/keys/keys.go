@@ -12,6 +12,7 @@ import (
 
 	"github.com/siegel-app/siegel/signing"
 	"github.com/siegel-app/siegel/signing/pkcs11"
+	"github.com/siegel-app/siegel/signing/pkcs11/agent"
 	"github.com/siegel-app/siegel/signing/pkcs12"
 )
 
@@ -32,9 +33,17 @@ func Open(ctx context.Context, uri string, opts Options) (signing.Key, error) {
 	}
 	switch strings.ToLower(scheme) {
 	case "pkcs11":
-		return pkcs11.Open(ctx, uri, pkcs11.Options{PIN: opts.PIN, Logger: opts.Logger})
+		// Out of process: a module that hangs (OpenSC when a card is
+		// pulled mid-signature) costs a restarted agent, not a frozen app.
+		return agent.Open(ctx, uri, pkcs11.Options{PIN: opts.PIN, Logger: opts.Logger})
 	case "card":
-		return pkcs11.OpenCard(ctx, uri, opts.CardModules, pkcs11.Options{PIN: opts.PIN, Logger: opts.Logger})
+		keyURI, err := pkcs11.CardKeyURI(uri, opts.CardModules, func(m string) ([]pkcs11.TokenInfo, error) {
+			return agent.ListTokens(ctx, m)
+		})
+		if err != nil {
+			return nil, err
+		}
+		return agent.Open(ctx, keyURI, pkcs11.Options{PIN: opts.PIN, Logger: opts.Logger})
 	case "pkcs12":
 		path := strings.TrimPrefix(rest, "//")
 		if path == "" {

@@ -1,7 +1,6 @@
 package pkcs11
 
 import (
-	"context"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -40,7 +39,10 @@ func SlotOfReader(slotDescription, reader string) bool {
 // the card's signature key: one that asks the PIN for every signature
 // (qualified signature keys do), else one certified for non-repudiation,
 // else the first key with a certificate.
-func CardKeyURI(card string, modules []string) (string, error) {
+//
+// list lists a module's tokens: ListTokens in this process, or through the
+// out-of-process agent.
+func CardKeyURI(card string, modules []string, list func(module string) ([]TokenInfo, error)) (string, error) {
 	rest := strings.TrimPrefix(card, "card:")
 	reader, query, _ := strings.Cut(rest, "?")
 	q, err := url.ParseQuery(query)
@@ -59,7 +61,7 @@ func CardKeyURI(card string, modules []string) (string, error) {
 	}
 	var lastErr error
 	for _, m := range modules {
-		toks, err := ListTokens(m)
+		toks, err := list(m)
 		if err != nil {
 			lastErr = err
 			continue
@@ -112,13 +114,4 @@ func pickKey(keys []KeyInfo, id, object string) (*KeyInfo, error) {
 		}
 	}
 	return withCert[0], nil
-}
-
-// OpenCard opens the signing key of the card in a reader (see CardKeyURI).
-func OpenCard(ctx context.Context, card string, modules []string, opts Options) (*Key, error) {
-	uri, err := CardKeyURI(card, modules)
-	if err != nil {
-		return nil, err
-	}
-	return Open(ctx, uri, opts)
 }

@@ -31,9 +31,10 @@ var (
 // Key is a private key on a PKCS#11 token with its certificate chain. It
 // holds one session; its operations run one at a time.
 type Key struct {
-	l     *loaded
-	slot  uint
-	token string // token label, for prompts and messages
+	l      *loaded
+	slot   uint
+	token  string // token label, for prompts and messages
+	reader string // the slot description: OpenSC's name of the PC/SC reader
 	// name is shown in prompts and messages: the private key's label when
 	// it can be seen before login, else the URI's object label, else the
 	// certificate holder.
@@ -104,6 +105,9 @@ func open(ctx context.Context, uri string, opts Options, wrap func(module) modul
 	k := &Key{
 		l: l, slot: slot, token: token, label: u.Object, pin: opts.PIN, log: log,
 		sem: make(chan struct{}, 1), sh: sh,
+	}
+	if si, err := l.mod.GetSlotInfo(slot); err == nil {
+		k.reader = trim(si.SlotDescription)
 	}
 	if err := k.locate(u); err != nil {
 		_ = l.mod.CloseSession(sh)
@@ -245,6 +249,10 @@ func sameID(obs []object) bool {
 	}
 	return obs[0].id != nil
 }
+
+// Reader returns the slot description, which OpenSC sets to the name of
+// the PC/SC reader the card is in (signing.ReaderKey).
+func (k *Key) Reader() string { return k.reader }
 
 // Public returns the public key of the certificate.
 func (k *Key) Public() crypto.PublicKey { return k.chain[0].PublicKey }

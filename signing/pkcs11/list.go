@@ -3,8 +3,11 @@
 package pkcs11
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	p11 "github.com/miekg/pkcs11"
 
@@ -66,6 +69,14 @@ func listTokens(modulePath string, wrap func(module) module) ([]TokenInfo, error
 			if err != nil {
 				return nil, fmt.Errorf("list PKCS#11 tokens of %s: token %q: %w", modulePath, tok.Label, err)
 			}
+			// Modules return objects in no fixed order (SoftHSM2's differs
+			// between processes); listings should not.
+			slices.SortStableFunc(keys, func(a, b KeyInfo) int {
+				if c := bytes.Compare(a.ID, b.ID); c != 0 {
+					return c
+				}
+				return strings.Compare(a.Label, b.Label)
+			})
 			tok.Keys = keys
 		}
 		out = append(out, tok)

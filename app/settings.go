@@ -1,0 +1,91 @@
+package app
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// Settings are what Siegel remembers between runs. No secret is ever
+// stored here.
+type Settings struct {
+	// CardModules are vendor PKCS#11 modules for cards, asked besides
+	// (or, when set, instead of) OpenSC.
+	CardModules []string `json:"cardModules,omitempty"`
+	// PINPad overrides pin-pad detection per reader name, for readers
+	// known to report it falsely.
+	PINPad map[string]bool `json:"pinPad,omitempty"`
+	// TSA is the default time-stamping authority URL.
+	TSA string `json:"tsa,omitempty"`
+	// Level is the default signature level.
+	Level string `json:"level,omitempty"`
+	// LastFolder is where the file dialog opens.
+	LastFolder string `json:"lastFolder,omitempty"`
+	// StampImage is the default image of a visible signature.
+	StampImage string `json:"stampImage,omitempty"`
+	// Language forces "de" or "en"; empty follows the system.
+	Language string `json:"language,omitempty"`
+}
+
+// SettingsPath is the settings file in the user's configuration folder
+// (~/.config/siegel on Linux, %AppData%\siegel on Windows,
+// ~/Library/Application Support/siegel on macOS), or $SIEGEL_SETTINGS.
+func SettingsPath() (string, error) {
+	if p := os.Getenv("SIEGEL_SETTINGS"); p != "" {
+		return p, nil
+	}
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "siegel", "settings.json"), nil
+}
+
+// LoadSettings reads the settings at path; a missing file gives defaults.
+func LoadSettings(path string) (Settings, error) {
+	var s Settings
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return s, nil
+	}
+	if err != nil {
+		return s, fmt.Errorf("read settings: %w", err)
+	}
+	if err := json.Unmarshal(data, &s); err != nil {
+		return s, fmt.Errorf("read settings %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Save writes the settings atomically (temporary file, then rename).
+func (s Settings) Save(path string) error {
+	data, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("save settings: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".settings-*.tmp")
+	if err != nil {
+		return fmt.Errorf("save settings: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(append(data, '\n')); err != nil {
+		tmp.Close()
+		return fmt.Errorf("save settings: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("save settings: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("save settings: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("save settings: %w", err)
+	}
+	return nil
+}
