@@ -298,12 +298,29 @@ func (c *cardPIN) explain(err error) error {
 	if !errors.As(err, &pe) || pe.RetriesLeft >= 0 {
 		return err
 	}
-	if st, ok := c.state(); ok {
-		pe.RetriesLeft, pe.Locked = st.RetriesLeft, pe.Locked || st.Blocked
-		pe.FinalTry = pe.FinalTry || st.FinalTry()
-		if st.Blocked {
-			pe.RetriesLeft = 0
-		}
+	st, ok := c.state()
+	if !ok {
+		return err
 	}
-	return err
+	told := *pe
+	told.RetriesLeft, told.Locked = st.RetriesLeft, pe.Locked || st.Blocked
+	told.FinalTry = pe.FinalTry || st.FinalTry()
+	if told.Locked {
+		told.RetriesLeft = 0
+	}
+	return &cardPINError{PINError: &told, reader: c.reader, cause: err}
 }
+
+// cardPINError is a wrong or locked PIN as the card tells it, in one line;
+// the backend's error stays in the chain.
+type cardPINError struct {
+	*signing.PINError
+	reader string
+	cause  error
+}
+
+func (e *cardPINError) Error() string {
+	return fmt.Sprintf("card in reader %q: %s", e.reader, e.PINError.Error())
+}
+
+func (e *cardPINError) Unwrap() []error { return []error{e.PINError, e.cause} }

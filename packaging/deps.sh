@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(
   gcc pkg-config make                      # cgo (PKCS#11, PC/SC)
   libpcsclite-dev pcscd pcsc-tools         # smart card readers, ATR list
-  vsmartcard-vpcd iproute2 util-linux      # virtual reader for tests, netns
+  vsmartcard-vpcd                          # virtual reader for tests
   opensc opensc-pkcs11 softhsm2 p11-kit    # PKCS#11 modules: cards, test HSM
   openssl poppler-utils qpdf               # independent judges in tests
 )

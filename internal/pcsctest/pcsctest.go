@@ -3,27 +3,40 @@
 // (internal/vpiv) can be inserted into "Virtual PCD 00 00" and
 // "Virtual PCD 00 01" and reached through PC/SC and OpenSC as real cards are.
 //
-// Facts it is built on (pcsc-lite 1.9.9, vsmartcard-vpcd 0.8, Debian 12):
+// Facts it is built on (pcsc-lite 1.9.9, vsmartcard-vpcd 0.8, OpenSC 0.23,
+// Debian 12):
 //
 //   - Only one pcscd works per host: clients find it at the fixed socket
 //     /run/pcscd/pcscd.comm and the daemon ignores PCSCLITE_CSOCK_NAME. Test
-//     binaries of several packages run at once under "go test ./...", so
-//     Start takes an exclusive flock on LockFile and holds it until the test
-//     ends: PC/SC tests of different packages run one after another. A pcscd
-//     that pcsctest did not start makes Start skip (fail under CI=true).
+//     binaries of several packages run at once under "go test ./...", so the
+//     first Start of a test process takes an exclusive flock on LockFile and
+//     holds it until the process exits: PC/SC tests of different packages run
+//     one after another. A pcscd that pcsctest did not start makes Start skip
+//     (fail under CI=true).
+//   - One pcscd serves all tests of a process (see Start): OpenSC, loaded
+//     once per process, keeps showing an earlier card's token when a new
+//     pcscd restarts the readers' event counters.
 //   - vpcd (/etc/reader.conf.d/vpcd) makes pcscd listen on TCP ports 35963
 //     and 35964 of every interface; a card is a TCP client of that port, and
 //     closing the connection removes the card. So that no test listens
-//     beyond the machine, pcscd runs in a network namespace of its own, with
-//     only its loopback interface up; Dial connects from inside it. Clients
-//     outside the namespace reach pcscd through its Unix socket as usual.
+//     beyond the machine, pcscd runs in a network namespace of its own
+//     (CLONE_NEWNET; only its loopback interface, brought up with
+//     SIOCSIFFLAGS, so neither unshare(1) nor iproute2 is needed), and Dial
+//     connects from inside it. Clients outside the namespace reach pcscd
+//     through its Unix socket as usual.
+//   - vpcd notices a closed card connection only at its next poll (every
+//     0.4 s); until then commands to the card fail with
+//     SCARD_E_NOT_TRANSACTED, and OpenSC 0.23 deadlocks on that path.
+//     WaitCard waits until pcscd shows the change; vpiv's Insert and Remove
+//     use it. Readers reads pcscd's reader list over its socket, without cgo.
 //   - On SIGTERM pcscd removes its socket and pid file itself; after SIGKILL
-//     they stay behind and Stop removes them.
-//   - pcscd is ready in well under a second: the socket accepts and vpcd
-//     listens. Readiness is read from /proc/PID/net/tcp rather than by
+//     they stay behind and Stop removes them. pcscd is ready in well under a
+//     second; readiness is read from /proc/PID/net/tcp rather than by
 //     connecting, because a connection to a vpcd port is a card insertion.
 //
-// It needs root (network namespaces, /run/pcscd) and Linux.
+// It needs root (network namespaces, /run/pcscd) and Linux. Set
+// PCSCTEST_DEBUG=1 to have pcscd log every APDU into the output of failed
+// tests.
 package pcsctest
 
 import (
@@ -72,7 +85,7 @@ const vpcdConfig = "/etc/reader.conf.d/vpcd"
 // Daemon is a pcscd started by Start. Its methods may be called from any
 // goroutine.
 type Daemon struct {
-	lock *os.File // flock held until cleanup
+	lock *os.File // flock on LockFile, held until the process exits
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -81,14 +94,31 @@ type Daemon struct {
 	log  *tailBuffer
 }
 
-// inProcess refuses a second Start in one test process while the first
-// holds the lock; flock would make that wait for ever.
-var inProcess sync.Mutex
+// process is the one Daemon of this test process, started by the first
+// Start and kept for the following tests (see Start).
+var process struct {
+	sync.Mutex
+	d     *Daemon
+	inUse bool
+}
 
-// Start runs pcscd with the vpcd readers for the rest of the test and stops
-// it in t's cleanup. It waits while another test process holds LockFile,
-// and skips (fails under CI=true) when a program it needs is missing, when
-// not run as root, or when a pcscd it did not start is running.
+// Start returns this test process's pcscd with the vpcd readers, empty and
+// running, for the rest of the test.
+//
+// The first Start of a process takes LockFile (waiting while another test
+// process holds it) and starts pcscd; both stay until the process exits,
+// when pcscd is stopped by the parent-death signal. Later tests reuse the
+// daemon rather than start a new one, because OpenSC stays loaded in the
+// process between tests and tells cards apart by pcscd's per-reader event
+// counter, which a new pcscd starts again from zero: a card inserted into a
+// fresh pcscd carries the counter an earlier card had, and OpenSC would go on
+// showing the earlier card's token. A daemon that an earlier test stopped is
+// started again; one with a card still inserted is restarted, which removes
+// the card.
+//
+// Start skips (fails under CI=true) when a program it needs is missing, when
+// not run as root, or when a pcscd it did not start is running. PC/SC tests
+// cannot run in parallel: one pcscd per host works.
 func Start(t testing.TB) *Daemon {
 	t.Helper()
 	if runtime.GOOS != "linux" {
@@ -99,34 +129,61 @@ func Start(t testing.TB) *Daemon {
 	if os.Geteuid() != 0 {
 		testenv.Missing(t, "pcscd tests need root (network namespace, /run/pcscd)")
 	}
-	if !inProcess.TryLock() {
-		t.Fatal("pcsctest.Start: a Daemon of this test process is still running; only one pcscd per host works")
+	process.Lock()
+	defer process.Unlock()
+	if process.inUse {
+		t.Fatal("pcsctest.Start: another test of this process is using pcscd; PC/SC tests cannot run in parallel")
 	}
-	lock, err := acquire(t)
-	if err != nil {
-		inProcess.Unlock()
-		t.Fatalf("pcsctest.Start: %v", err)
+	if process.d == nil {
+		lock, err := acquire(t)
+		if err != nil {
+			t.Fatalf("pcsctest.Start: %v", err)
+		}
+		if reason := clearLeftovers(); reason != "" {
+			lock.Close()
+			testenv.Missing(t, reason)
+		}
+		process.d = &Daemon{lock: lock}
 	}
-	d := &Daemon{lock: lock}
-	t.Cleanup(func() {
+	d := process.d
+	if d.Running() && cardLeft() {
+		t.Logf("pcsctest: restarting pcscd: a card of an earlier test is still in a reader")
 		d.Stop()
+	}
+	if !d.Running() {
+		d.Stop() // reap a pcscd that exited by itself
+		if err := d.start(); err != nil {
+			if errors.Is(err, syscall.EPERM) {
+				testenv.Missing(t, "cannot make a network namespace for pcscd: "+err.Error())
+			}
+			t.Fatalf("pcsctest.Start: %v", err)
+		}
+	}
+	process.inUse = true
+	logStart := d.logLen()
+	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("pcscd output (last %d bytes):\n%s", tailSize, d.Log())
+			t.Logf("pcscd output during the test:\n%s", d.logSince(logStart))
 		}
-		_ = lock.Truncate(0)
-		_ = lock.Close() // releases the flock
-		inProcess.Unlock()
+		process.Lock()
+		process.inUse = false
+		process.Unlock()
 	})
-	if reason := clearLeftovers(); reason != "" {
-		testenv.Missing(t, reason)
-	}
-	if err := d.start(); err != nil {
-		if errors.Is(err, syscall.EPERM) {
-			testenv.Missing(t, "cannot make a network namespace for pcscd: "+err.Error())
-		}
-		t.Fatalf("pcsctest.Start: %v", err)
-	}
 	return d
+}
+
+// cardLeft reports whether pcscd shows a card in a vpcd reader.
+func cardLeft() bool {
+	readers, err := Readers()
+	if err != nil {
+		return false
+	}
+	for _, r := range readers {
+		if (r.Name == Reader0 || r.Name == Reader1) && r.CardPresent() {
+			return true
+		}
+	}
+	return false
 }
 
 // acquire takes the exclusive lock on LockFile, waiting for other test
@@ -189,23 +246,27 @@ func (d *Daemon) start() error {
 	if d.cmd != nil {
 		return errors.New("pcscd is already running")
 	}
-	d.log = &tailBuffer{}
+	if d.log == nil {
+		d.log = &tailBuffer{}
+	}
 	// CLONE_NEWNET gives pcscd, and so vpcd's listening sockets, a network
 	// namespace of its own; its loopback interface is brought up from
 	// here once it runs (setLoopbackUp), which needs neither iproute2 nor
 	// unshare(1). Pdeathsig stops pcscd if the test process dies without
 	// its cleanup (SIGKILL, a test timeout).
-	cmd := exec.Command("pcscd", "--foreground", "--error")
+	args := []string{"--foreground", "--error"}
+	if os.Getenv("PCSCTEST_DEBUG") != "" {
+		// Every APDU and driver message, in Log and in failed tests' output.
+		args = []string{"--foreground", "--debug", "--apdu"}
+	}
+	cmd := exec.Command("pcscd", args...)
 	cmd.Stdout = d.log
 	cmd.Stderr = d.log
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		Cloneflags: syscall.CLONE_NEWNET,
 		Pdeathsig:  syscall.SIGTERM,
 	}
-	// Pdeathsig fires when the forking OS thread exits, and Go ends only
-	// threads whose goroutine locked them and returned: fork from a thread
-	// that is not locked, so it lives as long as the process.
-	if err := cmd.Start(); err != nil {
+	if err := onForkThread(cmd.Start); err != nil {
 		return fmt.Errorf("start pcscd: %w", err)
 	}
 	exit := make(chan struct{})
@@ -250,8 +311,8 @@ func (d *Daemon) start() error {
 
 // Stop stops pcscd (SIGTERM, SIGKILL after 5 s) and removes the socket and
 // pid file if it left them. Cards connected to it see their connection
-// close. It is for tests of a PC/SC service that goes away; Restart starts
-// it again. Stop on a stopped Daemon does nothing.
+// close. It is for tests of a PC/SC service that goes away; Restart, or the
+// next test's Start, starts it again. Stop on a stopped Daemon does nothing.
 func (d *Daemon) Stop() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -278,7 +339,10 @@ func (d *Daemon) stopLocked() {
 }
 
 // Restart starts pcscd again after Stop (or stops it first), in a new
-// network namespace: cards must be inserted again.
+// network namespace: cards must be inserted again. A new pcscd counts reader
+// events from zero, so an OpenSC loaded in the test process should see the
+// readers empty (list its slots once) before a different card is inserted,
+// or it may keep showing the old card's token.
 func (d *Daemon) Restart(t testing.TB) {
 	t.Helper()
 	d.Stop()
@@ -372,6 +436,29 @@ func inNamespace(ns *os.File, f func() error) error {
 	return <-done
 }
 
+// forkRequests run on one OS thread that lives as long as the process.
+// Pdeathsig is delivered when the thread that forked the child ends, not the
+// process, and the Go runtime ends the thread under any goroutine that
+// locked it and returned (as inNamespace does, and such a goroutine may be
+// scheduled on whichever thread forked pcscd). A thread locked by a
+// goroutine that never returns runs nothing else and never ends.
+var forkRequests = sync.OnceValue(func() chan func() {
+	ch := make(chan func())
+	go func() {
+		runtime.LockOSThread()
+		for f := range ch {
+			f()
+		}
+	}()
+	return ch
+})
+
+func onForkThread(f func() error) error {
+	done := make(chan error, 1)
+	forkRequests() <- func() { done <- f() }
+	return <-done
+}
+
 // setLoopbackUp sets IFF_UP on "lo" of the calling thread's namespace, what
 // "ip link set lo up" does.
 func setLoopbackUp() error {
@@ -429,7 +516,7 @@ func listening(pid int, ports ...int) bool {
 // socketAccepts reports whether a pcscd accepts on SocketPath. Connecting
 // and closing at once is harmless to pcscd.
 func socketAccepts() bool {
-	c, err := net.DialTimeout("unix", SocketPath, time.Second)
+	c, err := dialSocket()
 	if err != nil {
 		return false
 	}
@@ -481,14 +568,16 @@ const tailSize = 64 << 10
 
 // tailBuffer keeps the last tailSize bytes written to it.
 type tailBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	total int64 // bytes ever written
 }
 
 func (b *tailBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.buf.Write(p)
+	b.total += int64(len(p))
 	if over := b.buf.Len() - tailSize; over > 0 {
 		b.buf.Next(over)
 	}
@@ -499,4 +588,36 @@ func (b *tailBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// since returns what was written after the first n bytes, as far as kept.
+func (b *tailBuffer) since(n int64) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	kept := b.buf.Bytes()
+	if want := b.total - n; want < int64(len(kept)) {
+		kept = kept[int64(len(kept))-want:]
+	}
+	return string(kept)
+}
+
+func (d *Daemon) logLen() int64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.log == nil {
+		return 0
+	}
+	d.log.mu.Lock()
+	defer d.log.mu.Unlock()
+	return d.log.total
+}
+
+func (d *Daemon) logSince(n int64) string {
+	d.mu.Lock()
+	l := d.log
+	d.mu.Unlock()
+	if l == nil {
+		return ""
+	}
+	return l.since(n)
 }

@@ -153,8 +153,14 @@ func (p *PKI) NewSigner(cn, keyType string) (*Entity, error) {
 // Certify issues a certificate for a public key held elsewhere (in a token),
 // from the intermediate.
 func (p *PKI) Certify(cn string, pub crypto.PublicKey) (*x509.Certificate, error) {
+	return p.CertifyUsage(cn, pub, x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment)
+}
+
+// CertifyUsage is Certify with the given key usage, e.g. digitalSignature
+// alone for a card's authentication key.
+func (p *PKI) CertifyUsage(cn string, pub crypto.PublicKey, ku x509.KeyUsage) (*x509.Certificate, error) {
 	t := template(cn, false)
-	t.KeyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment
+	t.KeyUsage = ku
 	return p.sign(p.Intermediate, t, pub)
 }
 
