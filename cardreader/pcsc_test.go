@@ -117,16 +117,24 @@ func TestUnknownATRAndList(t *testing.T) {
 	}
 	defer card.Remove()
 	var got *cardreader.Card
+	var pinPad map[string]bool
+	// A reader that reports no PIN pad, overridden as a setting would.
+	opts := cardreader.Options{PINPad: map[string]bool{pcsctest.Reader1: true}}
 	for deadline := time.Now().Add(20 * time.Second); got == nil && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		readers, err := cardreader.List(cardreader.Options{})
+		readers, err := cardreader.List(opts)
 		if err != nil {
 			t.Fatal(err)
 		}
+		pinPad = map[string]bool{}
 		for _, r := range readers {
+			pinPad[r.Name] = r.PINPad
 			if r.Name == pcsctest.Reader1 {
 				got = r.Card
 			}
 		}
+	}
+	if !pinPad[pcsctest.Reader1] || pinPad[pcsctest.Reader0] {
+		t.Errorf("pin pads %v: want the override for %s only (vpcd reports none)", pinPad, pcsctest.Reader1)
 	}
 	if got == nil {
 		t.Fatal("card never listed")
