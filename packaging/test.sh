@@ -34,6 +34,7 @@ echo "== fuzz (short)"
 # input by default), so keep it brief.
 fuzz() { go test -run '^$' -fuzz "^$2\$" -fuzztime "${FUZZTIME:-10s}" -fuzzminimizetime 50x "$1"; }
 fuzz ./signing/pades FuzzPrepare
+fuzz ./signing/audit FuzzInspect
 fuzz ./signing/cms FuzzParse
 fuzz ./signing/pkcs11 FuzzParseURI
 fuzz ./cardreader FuzzParseATRTable

@@ -62,6 +62,7 @@ func init() {
 		{"sign", "sign a PDF as PAdES with a token, card, HSM or PKCS#12 file", runSign},
 		{"keys", "list PKCS#11 tokens and their keys and certificates", runKeys},
 		{"cards", "list card readers and cards, or watch them (--watch)", runCards},
+		{"inspect", "audit PDFs for content that could show differently or change after signing", runInspect},
 		{"version", "print version information", runVersion},
 		{agent.CommandName, "", runAgent}, // hidden: the PKCS#11 agent process
 	}
