@@ -38,4 +38,7 @@ fuzz ./signing/audit FuzzInspect
 fuzz ./signing/cms FuzzParse
 fuzz ./signing/pkcs11 FuzzParseURI
 fuzz ./cardreader FuzzParseATRTable
+echo "== GUI smoke test (the real binary under Xvfb)"
+bash packaging/gui-smoke.sh
+
 echo "all checks passed"

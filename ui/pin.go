@@ -1,0 +1,71 @@
+package ui
+
+import (
+	"errors"
+
+	"github.com/siegel-app/siegel/signing"
+)
+
+// PINModel is what the PIN dialog shows for a signing.PINRequest.
+type PINModel struct {
+	Title   string
+	Message string // names token and key
+	Tries   string // "" when the token does not tell
+	Warning string // final try or blocked, shown prominently
+	// PINPad: no entry field; the PIN is typed on the reader.
+	PINPad  bool
+	Blocked bool // no entry: the PIN cannot be used
+	Entry   string
+}
+
+// NewPINModel describes req.
+func NewPINModel(req signing.PINRequest) PINModel {
+	m := PINModel{PINPad: req.PINPad}
+	data := map[string]any{"Token": req.Token, "Key": req.Key, "N": req.RetriesLeft}
+	switch req.Kind {
+	case signing.Password:
+		m.Title = T("Password")
+		m.Message = T("Enter the password of the key file {{.Token}}.", data)
+		m.Entry = T("Password")
+	case signing.ContextPIN:
+		m.Title = T("PIN for this signature")
+		m.Message = T("The key {{.Key}} on {{.Token}} needs its PIN again for this signature.", data)
+		m.Entry = T("PIN")
+	default:
+		m.Title = T("PIN")
+		m.Message = T("Enter the PIN of {{.Token}} to sign with {{.Key}}.", data)
+		m.Entry = T("PIN")
+	}
+	switch {
+	case req.RetriesLeft == 0:
+		m.Blocked, m.PINPad = true, false
+		m.Warning = T("The PIN is blocked. Unblock it with the PUK or ask the card issuer.")
+	case req.FinalTry || req.RetriesLeft == 1:
+		m.Warning = T("Last try: one more wrong PIN blocks the card.")
+	}
+	if req.RetriesLeft > 0 {
+		m.Tries = TN("{{.N}} tries left", req.RetriesLeft, data)
+	}
+	if m.PINPad {
+		m.Message += "\n" + T("Enter the PIN on the reader's keypad now.")
+	}
+	return m
+}
+
+// ResultText is the sentence shown when signing fails.
+func ResultText(err error) string {
+	var pe *signing.PINError
+	switch {
+	case errors.Is(err, signing.ErrCancelled):
+		return T("Cancelled. Nothing was signed.")
+	case errors.Is(err, signing.ErrPINLocked):
+		return T("The PIN is blocked. Unblock it with the PUK or ask the card issuer.")
+	case errors.As(err, &pe) && pe.RetriesLeft > 0:
+		return TN("Wrong PIN. {{.N}} tries left.", pe.RetriesLeft, map[string]any{"N": pe.RetriesLeft})
+	case errors.Is(err, signing.ErrPINIncorrect):
+		return T("Wrong PIN.")
+	case errors.Is(err, signing.ErrTokenRemoved):
+		return T("The card or token was removed.")
+	}
+	return err.Error()
+}

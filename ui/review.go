@@ -1,0 +1,84 @@
+package ui
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/hex"
+	"image"
+	"strings"
+	"time"
+
+	"github.com/siegel-app/siegel/app"
+)
+
+// PageRenderer turns PDF bytes into pages; package app/render plugs in
+// here. Nil means no preview.
+type PageRenderer interface {
+	Open(ctx context.Context, pdf []byte) (RenderedDoc, error)
+}
+
+// RenderedDoc is an open document of a PageRenderer.
+type RenderedDoc interface {
+	Pages() int
+	Render(ctx context.Context, page int, dpi float64) (*image.RGBA, error)
+	Close() error
+}
+
+// Field is one labelled line of the Review screen.
+type Field struct {
+	Label, Value string
+	Mono         bool // digits to compare character by character
+}
+
+// ReviewModel is what the Review screen shows, from app.Review.
+type ReviewModel struct {
+	Fields   []Field
+	Prepared string // the prepared revision, for the preview
+}
+
+// NewReviewModel formats r; now marks a certificate outside its validity.
+func NewReviewModel(r *app.Review, now time.Time) ReviewModel {
+	m := ReviewModel{Prepared: r.Prepared}
+	add := func(label, value string) { m.Fields = append(m.Fields, Field{Label: label, Value: value}) }
+	add(T("Document"), r.In)
+	add(T("Signed copy"), r.Out)
+	add(T("SHA-256 of the signed bytes"), groupHex(r.Digest))
+	m.Fields[len(m.Fields)-1].Mono = true
+	if c := r.Signer; c != nil {
+		add(T("Signer"), name(c.Subject.CommonName, c.Subject.String()))
+		add(T("Issued by"), name(c.Issuer.CommonName, c.Issuer.String()))
+		valid := T("{{.From}} to {{.To}}", map[string]any{"From": c.NotBefore.Format(time.DateOnly), "To": c.NotAfter.Format(time.DateOnly)})
+		if !validAt(c, now) {
+			valid += " — " + T("not valid now")
+		}
+		add(T("Valid"), valid)
+	}
+	add(T("Level"), r.Level)
+	if r.Reason != "" {
+		add(T("Reason"), r.Reason)
+	}
+	return m
+}
+
+func validAt(c *x509.Certificate, t time.Time) bool {
+	return !t.Before(c.NotBefore) && !t.After(c.NotAfter)
+}
+
+func name(cn, full string) string {
+	if cn != "" {
+		return cn
+	}
+	return full
+}
+
+// groupHex writes the digest in groups of four bytes, so a person can
+// compare it with another display piece by piece.
+func groupHex(b []byte) string {
+	h := strings.ToUpper(hex.EncodeToString(b))
+	var parts []string
+	for len(h) > 8 {
+		parts = append(parts, h[:8])
+		h = h[8:]
+	}
+	return strings.Join(append(parts, h), " ")
+}

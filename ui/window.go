@@ -1,0 +1,568 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"image"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/siegel-app/siegel/app"
+	"github.com/siegel-app/siegel/cardreader"
+	"github.com/siegel-app/siegel/signing"
+)
+
+// Deps are the ports of the window, so tests run it without cards,
+// tokens or a signature.
+type Deps struct {
+	Settings   app.Settings
+	Sign       func(context.Context, app.SignRequest, app.Ports) (*app.SignResult, error)
+	ListTokens func(context.Context, []string) ([]app.ModuleTokens, error) // nil: no token listing
+	Watch      func(context.Context, func(cardreader.Event)) error         // nil: no card events
+	Renderer   PageRenderer                                                // nil: no preview
+	Now        func() time.Time
+}
+
+// DefaultDeps wires the window to package app, cardreader's watcher and
+// the settings s.
+func DefaultDeps(s app.Settings) Deps {
+	opts := cardreader.Options{PINPad: s.PINPad}
+	return Deps{
+		Settings:   s,
+		Sign:       app.Sign,
+		ListTokens: app.ListTokens,
+		Watch: func(ctx context.Context, emit func(cardreader.Event)) error {
+			return cardreader.Watch(ctx, opts, emit)
+		},
+		Renderer: NewPDFium(),
+		Now:      time.Now,
+	}
+}
+
+// Window is Siegel's main window.
+type Window struct {
+	app  fyne.App
+	win  fyne.Window
+	deps Deps
+	ctx  context.Context
+	stop context.CancelFunc
+
+	doc  string // the open PDF, "" for none
+	keys *KeyList
+	opts *Options
+
+	main      fyne.CanvasObject // the main screen, restored after review
+	docLabel  *widget.Label
+	preview   *fyne.Container
+	out       *widget.Entry
+	keyList   *widget.List
+	keyStatus *widget.Label
+	signBtn   *widget.Button
+	progress  *widget.ProgressBarInfinite
+	message   *widget.Label
+	pinPad    dialog.Dialog // "enter the PIN on the reader", while signing
+
+	// shown, when set, is told of each screen or dialog put up; tests
+	// use it to act on them.
+	shown func(what string, v any)
+}
+
+func (w *Window) notify(what string, v any) {
+	if w.shown != nil {
+		w.shown(what, v)
+	}
+}
+
+// NewWindow builds the main window of a; Show it, then Close stops the
+// background work.
+func NewWindow(a fyne.App, deps Deps) *Window {
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	w := &Window{app: a, deps: deps, keys: NewKeyList(), opts: NewOptions(deps.Settings)}
+	w.ctx, w.stop = context.WithCancel(context.Background())
+	w.win = a.NewWindow("Siegel")
+	w.win.SetContent(w.build())
+	w.win.Resize(fyne.NewSize(1000, 680))
+	w.win.SetOnDropped(w.dropped)
+	w.win.SetMaster()
+	w.win.SetCloseIntercept(func() { w.Close() })
+	w.shortcuts()
+	w.startBackground()
+	return w
+}
+
+// Window returns the Fyne window.
+func (w *Window) Window() fyne.Window { return w.win }
+
+// Close stops card watching and closes the window.
+func (w *Window) Close() {
+	w.stop()
+	w.win.Close()
+}
+
+func (w *Window) build() fyne.CanvasObject {
+	w.docLabel = widget.NewLabel(T("No document open. Open a PDF or drop it here."))
+	w.docLabel.Wrapping = fyne.TextWrapBreak
+	w.preview = container.NewStack(previewPlaceholder())
+	w.out = widget.NewEntry()
+	w.out.SetPlaceHolder(T("Signed copy"))
+
+	w.keyList = widget.NewList(
+		func() int { return len(w.keys.Items()) },
+		func() fyne.CanvasObject {
+			return container.NewVBox(widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), widget.NewLabel(""))
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			items := w.keys.Items()
+			if i >= len(items) {
+				return
+			}
+			box := o.(*fyne.Container)
+			box.Objects[0].(*widget.Label).SetText(items[i].Title)
+			d := box.Objects[1].(*widget.Label)
+			d.SetText(items[i].Detail)
+			d.Importance = widget.MediumImportance
+			if items[i].Blocked {
+				d.Importance = widget.DangerImportance
+			}
+			d.Refresh()
+		})
+	w.keyList.OnSelected = func(i widget.ListItemID) { w.keys.Select(i) }
+	w.keyStatus = widget.NewLabel(T("No keys yet: insert a card or add a key file (.p12)."))
+	w.keyStatus.Wrapping = fyne.TextWrapWord
+	addFile := widget.NewButtonWithIcon(T("Add key file…"), theme.ContentAddIcon(), w.addKeyFile)
+
+	w.signBtn = widget.NewButtonWithIcon(T("Sign…"), theme.ConfirmIcon(), w.StartSign)
+	w.signBtn.Importance = widget.HighImportance
+	w.progress = widget.NewProgressBarInfinite()
+	w.progress.Hide()
+	w.message = widget.NewLabel("")
+	w.message.Wrapping = fyne.TextWrapWord
+
+	toolbar := widget.NewToolbar(
+		widget.NewToolbarAction(theme.FolderOpenIcon(), w.ShowOpen),
+		widget.NewToolbarAction(theme.ConfirmIcon(), w.StartSign),
+	)
+	keysPane := container.NewBorder(widget.NewLabelWithStyle(T("Sign with"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		container.NewVBox(w.keyStatus, addFile), nil, nil, w.keyList)
+	right := container.NewVSplit(keysPane, container.NewVScroll(w.optionsForm()))
+	right.Offset = 0.4
+	bottom := container.NewVBox(w.progress, w.message, container.NewBorder(nil, nil, widget.NewLabel(T("Signed copy")), w.signBtn, w.out))
+	left := container.NewBorder(w.docLabel, nil, nil, nil, w.preview)
+	split := container.NewHSplit(left, right)
+	split.Offset = 0.55
+	w.main = container.NewBorder(toolbar, bottom, nil, nil, split)
+	return w.main
+}
+
+func (w *Window) optionsForm() fyne.CanvasObject {
+	o := w.opts
+	tsa := widget.NewEntry()
+	tsa.SetText(o.TSA)
+	tsa.SetPlaceHolder("https://…")
+	tsa.OnChanged = func(s string) { o.TSA = s }
+	level := widget.NewRadioGroup([]string{app.LevelBB, app.LevelBT}, func(s string) {
+		o.Level = s
+		if s == app.LevelBT {
+			tsa.Enable()
+		} else {
+			tsa.Disable()
+		}
+	})
+	level.Horizontal = true
+	level.Required = true
+	level.SetSelected(o.Level)
+	reason := bound(o.Reason, func(s string) { o.Reason = s })
+	location := bound(o.Location, func(s string) { o.Location = s })
+	page, x, y := bound(o.Page, func(s string) { o.Page = s }), bound(o.X, func(s string) { o.X = s }), bound(o.Y, func(s string) { o.Y = s })
+	wd, ht := bound(o.W, func(s string) { o.W = s }), bound(o.H, func(s string) { o.H = s })
+	rect := container.NewGridWithColumns(4, x, y, wd, ht)
+	page.SetPlaceHolder(T("Page"))
+	for _, e := range []*widget.Entry{x, y, wd, ht} {
+		e.SetPlaceHolder("pt")
+	}
+	place := container.NewVBox(widget.NewLabel(T("Page, x, y, width, height (pt)")), page, rect)
+	place.Hide()
+	visible := widget.NewCheck(T("Visible stamp"), func(b bool) {
+		o.Visible = b
+		if b {
+			place.Show()
+		} else {
+			place.Hide()
+		}
+	})
+	return widget.NewForm(
+		widget.NewFormItem(T("Level"), level),
+		widget.NewFormItem(T("Time stamp (TSA)"), tsa),
+		widget.NewFormItem(T("Reason"), reason),
+		widget.NewFormItem(T("Location"), location),
+		widget.NewFormItem("", container.NewVBox(visible, place)),
+	)
+}
+
+func bound(v string, set func(string)) *widget.Entry {
+	e := widget.NewEntry()
+	e.SetText(v)
+	e.OnChanged = set
+	return e
+}
+
+func (w *Window) shortcuts() {
+	mod := fyne.KeyModifierShortcutDefault
+	open := &desktop.CustomShortcut{KeyName: fyne.KeyO, Modifier: mod}
+	sign := &desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: mod}
+	quit := &desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: mod}
+	c := w.win.Canvas()
+	c.AddShortcut(open, func(fyne.Shortcut) { w.ShowOpen() })
+	c.AddShortcut(sign, func(fyne.Shortcut) { w.StartSign() })
+	c.AddShortcut(quit, func(fyne.Shortcut) { w.app.Quit() })
+	openItem := fyne.NewMenuItem(T("Open…"), w.ShowOpen)
+	openItem.Shortcut = open
+	signItem := fyne.NewMenuItem(T("Sign…"), w.StartSign)
+	signItem.Shortcut = sign
+	keyItem := fyne.NewMenuItem(T("Add key file…"), w.addKeyFile)
+	quitItem := fyne.NewMenuItem(T("Quit"), w.app.Quit)
+	quitItem.Shortcut, quitItem.IsQuit = quit, true
+	w.win.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu(T("File"), openItem, signItem, keyItem, fyne.NewMenuItemSeparator(), quitItem)))
+}
+
+// startBackground watches card readers and lists tokens; both may take
+// long (a module's C_Initialize, a slow reader), so they run off the UI
+// thread and hand results over with fyne.Do.
+func (w *Window) startBackground() {
+	if w.deps.Watch != nil {
+		go w.deps.Watch(w.ctx, func(ev cardreader.Event) {
+			fyne.Do(func() { w.keys.Apply(ev); w.refreshKeys() })
+		})
+	}
+	if w.deps.ListTokens != nil {
+		go func() {
+			mods, err := w.deps.ListTokens(w.ctx, w.deps.Settings.CardModules)
+			fyne.Do(func() {
+				if err == nil {
+					w.keys.SetTokens(mods)
+				}
+				w.refreshKeys()
+			})
+		}()
+	}
+}
+
+func (w *Window) refreshKeys() {
+	status := w.keys.Status
+	if status == "" && len(w.keys.Items()) == 0 {
+		status = T("No keys yet: insert a card or add a key file (.p12).")
+	}
+	w.keyStatus.SetText(status)
+	w.keyList.Refresh()
+	if w.keys.Selected == "" {
+		w.keyList.UnselectAll()
+	}
+}
+
+// Open shows the PDF at path and proposes the signed copy beside it.
+func (w *Window) Open(path string) {
+	st, err := os.Stat(path)
+	if err != nil || st.IsDir() {
+		w.setMessage(T("Cannot open {{.Path}}.", map[string]any{"Path": path}))
+		return
+	}
+	w.doc = path
+	w.docLabel.SetText(path)
+	w.out.SetText(DefaultOut(path))
+	w.setMessage("")
+	w.showPreview(w.preview, path)
+}
+
+// showPreview renders the first page of the PDF at path into box, in the
+// background.
+func (w *Window) showPreview(box *fyne.Container, path string) {
+	box.Objects = []fyne.CanvasObject{previewPlaceholder()}
+	box.Refresh()
+	r := w.deps.Renderer
+	if r == nil {
+		return
+	}
+	go func() {
+		img, err := renderFirst(w.ctx, r, path)
+		if err != nil {
+			return
+		}
+		fyne.Do(func() {
+			ci := canvas.NewImageFromImage(img)
+			ci.FillMode = canvas.ImageFillContain
+			box.Objects = []fyne.CanvasObject{ci}
+			box.Refresh()
+		})
+	}()
+}
+
+func renderFirst(ctx context.Context, r PageRenderer, path string) (image.Image, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := r.Open(ctx, data)
+	if err != nil {
+		return nil, err
+	}
+	defer doc.Close()
+	if doc.Pages() < 1 {
+		return nil, errors.New("no pages")
+	}
+	return doc.Render(ctx, 0, 100)
+}
+
+// ShowOpen asks for a PDF with Fyne's file dialog.
+func (w *Window) ShowOpen() {
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			return
+		}
+		r.Close()
+		w.Open(r.URI().Path())
+	}, w.win)
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".pdf", ".PDF"}))
+	w.setLocation(d)
+	d.Show()
+}
+
+func (w *Window) addKeyFile() {
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			return
+		}
+		r.Close()
+		w.keys.AddFile(r.URI().Path())
+		w.selectKey()
+	}, w.win)
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".p12", ".pfx", ".P12", ".PFX"}))
+	w.setLocation(d)
+	d.Show()
+}
+
+func (w *Window) setLocation(d *dialog.FileDialog) {
+	dir := w.deps.Settings.LastFolder
+	if w.doc != "" {
+		dir = filepath.Dir(w.doc)
+	}
+	if dir == "" {
+		return
+	}
+	if l, err := storage.ListerForURI(storage.NewFileURI(dir)); err == nil {
+		d.SetLocation(l)
+	}
+}
+
+// selectKey shows the view-model's choice in the list.
+func (w *Window) selectKey() {
+	w.refreshKeys()
+	for i, it := range w.keys.Items() {
+		if it.URI == w.keys.Selected {
+			w.keyList.Select(i)
+		}
+	}
+}
+
+// dropped opens a dropped PDF and adds dropped key files.
+func (w *Window) dropped(_ fyne.Position, uris []fyne.URI) {
+	for _, u := range uris {
+		switch strings.ToLower(u.Extension()) {
+		case ".pdf":
+			w.Open(u.Path())
+		case ".p12", ".pfx":
+			w.keys.AddFile(u.Path())
+			w.selectKey()
+		}
+	}
+}
+
+func (w *Window) setMessage(s string) { w.message.SetText(s) }
+
+// StartSign checks the form, asks before replacing an existing file, and
+// runs the signature.
+func (w *Window) StartSign() {
+	if w.signBtn.Disabled() {
+		return // a signature is under way
+	}
+	req, err := w.opts.Request(w.doc, strings.TrimSpace(w.out.Text), w.keys.Selected)
+	if err != nil {
+		w.setMessage(errorText(err))
+		return
+	}
+	req.CardModules = w.deps.Settings.CardModules
+	if _, err := os.Stat(req.Out); err == nil {
+		dialog.ShowConfirm(T("Replace file?"), T("{{.Path}} exists. Replace it?", map[string]any{"Path": req.Out}),
+			func(ok bool) {
+				if ok {
+					req.Force = true
+					w.runSign(req)
+				}
+			}, w.win)
+		return
+	}
+	w.runSign(req)
+}
+
+// runSign runs app.Sign on a goroutine. Its Review and PIN ports block
+// that goroutine, never the UI thread, until the person decides.
+func (w *Window) runSign(req app.SignRequest) {
+	w.busy(true)
+	ports := app.Ports{
+		Review:   w.review,
+		PIN:      w.askPIN,
+		Progress: func(step string) { fyne.Do(func() { w.setMessage(stepText(step)) }) },
+	}
+	go func() {
+		res, err := w.deps.Sign(w.ctx, req, ports)
+		fyne.Do(func() {
+			w.busy(false)
+			w.win.SetContent(w.main) // in case an error came during review
+			if w.pinPad != nil {
+				w.pinPad.Hide()
+				w.pinPad = nil
+			}
+			w.showResult(res, err)
+		})
+	}()
+}
+
+func (w *Window) busy(b bool) {
+	if b {
+		w.signBtn.Disable()
+		w.progress.Show()
+		w.progress.Start()
+		return
+	}
+	w.signBtn.Enable()
+	w.progress.Stop()
+	w.progress.Hide()
+}
+
+func stepText(step string) string {
+	switch step {
+	case "opening key":
+		return T("Opening the key…")
+	case "preparing":
+		return T("Preparing the signature…")
+	case "signing":
+		return T("Signing…")
+	case "writing":
+		return T("Writing the signed copy…")
+	}
+	return step
+}
+
+// review is the Review port: it shows the Review screen and waits.
+func (w *Window) review(ctx context.Context, r *app.Review) error {
+	m := NewReviewModel(r, w.deps.Now())
+	decided := make(chan bool, 1)
+	fyne.Do(func() {
+		decide := func(ok bool) {
+			select {
+			case decided <- ok:
+			default: // a second click: the first decision stands
+			}
+		}
+		v := newReviewView(m, previewPlaceholder(), func() { decide(true) }, func() { decide(false) })
+		w.win.SetContent(v.content)
+		w.showPreview(v.previewContainer, m.Prepared)
+		w.notify("review", v)
+	})
+	select {
+	case ok := <-decided:
+		fyne.Do(func() { w.win.SetContent(w.main) })
+		if !ok {
+			return signing.ErrCancelled
+		}
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// askPIN is the PIN port. The returned slice is fresh; the signer zeroes
+// it after use. The entry's text is cleared at once.
+func (w *Window) askPIN(ctx context.Context, req signing.PINRequest) ([]byte, error) {
+	m := NewPINModel(req)
+	if m.PINPad {
+		fyne.Do(func() {
+			if w.pinPad != nil {
+				w.pinPad.Hide() // a second prompt (context PIN) replaces the first
+			}
+			w.pinPad = dialog.NewCustomWithoutButtons(m.Title, newPINView(m).content, w.win)
+			w.pinPad.Show()
+		})
+		return nil, nil
+	}
+	type answer struct {
+		pin []byte
+		ok  bool
+	}
+	ch := make(chan answer, 1)
+	fyne.Do(func() {
+		v := newPINView(m)
+		if m.Blocked {
+			// Nothing to enter: only a way out.
+			d := dialog.NewCustom(m.Title, T("Cancel"), v.content, w.win)
+			d.SetOnClosed(func() { ch <- answer{} })
+			d.Show()
+			return
+		}
+		var d *dialog.ConfirmDialog
+		d = dialog.NewCustomConfirm(m.Title, T("OK"), T("Cancel"), v.content, func(ok bool) {
+			var pin []byte
+			if ok && v.entry != nil {
+				pin = []byte(v.entry.Text)
+				v.entry.SetText("") // Go strings cannot be zeroed; drop the widget's copy
+			}
+			ch <- answer{pin, ok}
+		}, w.win)
+		v.entry.OnSubmitted = func(string) { d.Confirm() }
+		d.Show()
+		w.win.Canvas().Focus(v.entry)
+		w.notify("pin", v)
+	})
+	select {
+	case a := <-ch:
+		if !a.ok {
+			return nil, signing.ErrCancelled
+		}
+		return a.pin, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (w *Window) showResult(res *app.SignResult, err error) {
+	defer w.notify("result", err)
+	if err != nil {
+		w.setMessage(ResultText(err))
+		if !errors.Is(err, signing.ErrCancelled) {
+			dialog.ShowError(errors.New(ResultText(err)), w.win)
+		}
+		return
+	}
+	w.setMessage(T("Signed: {{.Path}}", map[string]any{"Path": res.Out}))
+	text := widget.NewLabel(T("The signed copy is {{.Path}} ({{.Level}}).", map[string]any{"Path": res.Out, "Level": res.Level}))
+	text.Wrapping = fyne.TextWrapBreak
+	folder := widget.NewButtonWithIcon(T("Open folder"), theme.FolderOpenIcon(), func() {
+		w.app.OpenURL(&url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Dir(res.Out))})
+	})
+	d := dialog.NewCustom(T("Signed"), T("Close"), container.NewVBox(text, folder), w.win)
+	d.Resize(fyne.NewSize(520, 200))
+	d.Show()
+}
