@@ -194,17 +194,27 @@ func (d *document) checkObject(id uint32, depth int) error {
 // object reads the indirect object ref and converts it.
 func (d *document) object(ref Ref) (obj any, err error) {
 	defer recoverPDF(&err)
-	if err := d.checkObject(ref.ID, 0); err != nil {
+	val, err := d.value(ref)
+	if err != nil {
 		return nil, err
-	}
-	val := d.resolve(ref)
-	if val.IsNull() {
-		return nil, fmt.Errorf("%w: object %d %d is missing", ErrDamaged, ref.ID, ref.Gen)
 	}
 	if val.Kind() == pdf.Stream {
 		return nil, fmt.Errorf("%w: object %d is a stream where a dictionary belongs", ErrDamaged, ref.ID)
 	}
 	return fromRaw(val.RawData())
+}
+
+// value checks the syntax of object ref and reads it; a missing object is
+// an error. Callers run it under recoverPDF.
+func (d *document) value(ref Ref) (pdf.Value, error) {
+	if err := d.checkObject(ref.ID, 0); err != nil {
+		return pdf.Value{}, err
+	}
+	val := d.resolve(ref)
+	if val.IsNull() {
+		return pdf.Value{}, fmt.Errorf("%w: object %d %d is missing", ErrDamaged, ref.ID, ref.Gen)
+	}
+	return val, nil
 }
 
 // resolve reads ref through the reader. The reader's reference type is

@@ -133,14 +133,10 @@ func (in *Inspection) Object(ref Ref) (obj any, err error) {
 	if in.doc == nil {
 		return nil, ErrDamaged
 	}
-	d := in.doc
 	defer recoverPDF(&err)
-	if err := d.checkObject(ref.ID, 0); err != nil {
+	val, err := in.doc.value(ref)
+	if err != nil {
 		return nil, err
-	}
-	val := d.resolve(ref)
-	if val.IsNull() {
-		return nil, fmt.Errorf("%w: object %d %d is missing", ErrDamaged, ref.ID, ref.Gen)
 	}
 	if val.Kind() == pdf.Stream {
 		// The stream's header is an unexported field; read it by
