@@ -1,25 +1,9 @@
 package app_test
 
 import (
-	"os"
 	"testing"
 
-	"github.com/siegel-app/siegel/internal/softhsm"
-	"github.com/siegel-app/siegel/signing/pkcs11/agent"
+	"github.com/siegel-app/siegel/internal/agenttest"
 )
 
-func TestMain(m *testing.M) {
-	// PKCS#11 runs in an agent process (signing/pkcs11/agent); in tests
-	// that process is this test binary.
-	if len(os.Args) > 1 && os.Args[1] == agent.CommandName {
-		if err := agent.ServeStdio(); err != nil {
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
-	softhsm.AfterNewToken = agent.Shutdown
-	code := m.Run()
-	agent.Shutdown()
-	softhsm.Cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { agenttest.Main(m) }
