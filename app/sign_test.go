@@ -1,7 +1,9 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"os"
 	"path/filepath"
@@ -15,6 +17,8 @@ import (
 	"github.com/siegel-app/siegel/internal/testpdf"
 	"github.com/siegel-app/siegel/internal/testpki"
 	"github.com/siegel-app/siegel/signing"
+	"github.com/siegel-app/siegel/signing/cms"
+	"github.com/siegel-app/siegel/signing/pades"
 	"github.com/siegel-app/siegel/signing/pkcs11"
 )
 
@@ -115,6 +119,73 @@ func TestStampLines(t *testing.T) {
 	} {
 		if got := app.StampLines(pki.SignerRSA.Cert, at, tc.reason, tc.lang); !slices.Equal(got, tc.want) {
 			t.Errorf("%s: got %q, want %q", tc.lang, got, tc.want)
+		}
+	}
+}
+
+// TestReviewedDigestIsSigned: with a SoftHSM2 token, the digest the review
+// shows is the one in the signature, and a prepared file changed on disk
+// between review and signing is refused without a signature being made.
+func TestReviewedDigestIsSigned(t *testing.T) {
+	pki := testpki.MustShared(t)
+	tok := softhsm.NewToken(t, "siegel-review", "1234")
+	tok.ImportKey(t, []byte{1}, "rsa", pki.SignerRSA, pki.Chain(pki.SignerRSA), false)
+	pin := func(context.Context, signing.PINRequest) ([]byte, error) { return []byte("1234"), nil }
+
+	for _, tamper := range []bool{false, true} {
+		key, err := pkcs11.Open(context.Background(), tok.URI([]byte{1}), pkcs11.Options{PIN: pin})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		in, out := filepath.Join(dir, "in.pdf"), filepath.Join(dir, "out.pdf")
+		os.WriteFile(in, testpdf.Pages(2), 0o644)
+		var shown []byte
+		_, err = app.Sign(context.Background(), app.SignRequest{Key: key, In: in, Out: out}, app.Ports{
+			PIN: pin,
+			Review: func(_ context.Context, r *app.Review) error {
+				shown = r.Digest
+				if tamper {
+					// Someone changes a byte of the revision being signed.
+					f, err := os.OpenFile(r.Prepared, os.O_RDWR, 0)
+					if err != nil {
+						return err
+					}
+					defer f.Close()
+					_, err = f.WriteAt([]byte("X"), 200)
+					return err
+				}
+				return nil
+			},
+		})
+		key.Close()
+		if tamper {
+			if !errors.Is(err, pades.ErrPreparedChanged) {
+				t.Fatalf("tampered revision: err = %v, want ErrPreparedChanged", err)
+			}
+			if _, serr := os.Stat(out); serr == nil {
+				t.Error("an output was written from a tampered revision")
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw := judge.Signatures(t, out)
+		sd, err := cms.Parse(raw[0].CMS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(sd.MessageDigest, shown) {
+			t.Errorf("signed digest %x, shown %x", sd.MessageDigest, shown)
+		}
+		data, _ := os.ReadFile(out)
+		br := raw[0].ByteRange
+		h := sha256.New()
+		h.Write(data[br[0] : br[0]+br[1]])
+		h.Write(data[br[2] : br[2]+br[3]])
+		if !bytes.Equal(h.Sum(nil), shown) {
+			t.Error("the digest shown is not the SHA-256 of the signed byte ranges")
 		}
 	}
 }
