@@ -1,3 +1,5 @@
+//go:build cgo
+
 package cardreader
 
 import (
@@ -31,29 +33,6 @@ func pinState(sctx *scard.Context, reader string, log *slog.Logger) PINState {
 		return PINState{}
 	}
 	return parseVerify(status(card.Transmit(verifyPIN)))
-}
-
-// status is the status word of a response APDU, 0 on transmission error.
-func status(rsp []byte, err error) uint16 {
-	if err != nil || len(rsp) < 2 {
-		return 0
-	}
-	return uint16(rsp[len(rsp)-2])<<8 | uint16(rsp[len(rsp)-1])
-}
-
-// parseVerify reads the answer to an empty VERIFY (ISO/IEC 7816-4 §11.5.6):
-// 9000 verified, 63Cx x tries left, 6983 blocked.
-func parseVerify(sw uint16) PINState {
-	switch {
-	case sw == 0x9000:
-		return PINState{Known: true, Verified: true, RetriesLeft: -1}
-	case sw&0xFFF0 == 0x63C0:
-		n := int(sw & 0x0F)
-		return PINState{Known: true, RetriesLeft: n, Blocked: n == 0}
-	case sw == 0x6983:
-		return PINState{Known: true, Blocked: true}
-	}
-	return PINState{}
 }
 
 // PINStateOf asks the card in reader for its PIN state (PIV cards tell it

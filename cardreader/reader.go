@@ -1,68 +1,13 @@
+//go:build cgo
+
 package cardreader
 
 import (
 	"errors"
 	"fmt"
-	"log/slog"
 
 	"github.com/ebfe/scard"
-
-	"github.com/siegel-app/siegel/assets"
 )
-
-// ErrNoService means the PC/SC service (pcscd) is not running: a state to
-// show, not a failure to report again and again.
-var ErrNoService = errors.New("PC/SC service is not running")
-
-// Reader is a card reader and the card in it, if any.
-type Reader struct {
-	Name   string
-	PINPad bool // the reader has a keypad for the PIN (PC/SC part 10)
-	Card   *Card
-}
-
-// Card is a card in a reader.
-type Card struct {
-	ATR   []byte
-	Name  string // from the ATR; "" when unknown
-	Known bool
-	PIN   PINState
-}
-
-// PINState is what the card says about its PIN without one being entered.
-type PINState struct {
-	Known       bool // the card answered; false for cards not asked
-	RetriesLeft int
-	Verified    bool // the PIN is verified in the current session
-	Blocked     bool
-}
-
-// FinalTry is set when one more wrong PIN blocks the card.
-func (p PINState) FinalTry() bool { return p.Known && !p.Blocked && p.RetriesLeft == 1 }
-
-// Options configure listing and watching.
-type Options struct {
-	// Identifier names cards; nil uses Siegel's table and the system list.
-	Identifier *Identifier
-	// PINPad overrides pin-pad detection per reader name, for readers
-	// known to report it falsely (a setting).
-	PINPad map[string]bool
-	Logger *slog.Logger
-}
-
-func (o *Options) identifier() *Identifier {
-	if o.Identifier == nil {
-		o.Identifier = NewIdentifier(assets.ATRTable, SystemATRList)
-	}
-	return o.Identifier
-}
-
-func (o *Options) logger() *slog.Logger {
-	if o.Logger == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return o.Logger
-}
 
 // List returns the readers and cards present now.
 func List(opts Options) ([]Reader, error) {

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package cardreader
 
 import (
@@ -9,30 +11,6 @@ import (
 
 	"github.com/ebfe/scard"
 )
-
-// EventKind says what happened.
-type EventKind int
-
-const (
-	ServiceDown EventKind = iota + 1 // pcscd stopped or not running
-	ServiceUp                        // pcscd (back) up
-	ReaderAdded
-	ReaderRemoved
-	CardInserted
-	CardRemoved
-)
-
-func (k EventKind) String() string {
-	return [...]string{"", "service-down", "service-up", "reader-added", "reader-removed", "card-inserted", "card-removed"}[k]
-}
-
-// Event is one change. Reader is set for reader and card events; Card for
-// CardInserted (and ReaderAdded with a card in it).
-type Event struct {
-	Kind   EventKind
-	Time   time.Time
-	Reader Reader
-}
 
 // pnp is pcsc-lite's and WinSCard's pseudo reader whose state changes when
 // a reader is plugged or unplugged.

@@ -29,6 +29,9 @@ done
 echo "== go test"
 go test -count=1 ./...
 
+echo "== ui without cgo (Fyne's test driver, no display)"
+CGO_ENABLED=0 go test -count=1 ./ui/...
+
 echo "== fuzz (short)"
 # Minimising each new input would take most of a short run (up to 60 s an
 # input by default), so keep it brief.
