@@ -13,6 +13,7 @@ import (
 
 	"github.com/siegel-app/siegel/cardreader"
 	"github.com/siegel-app/siegel/signing"
+	"github.com/siegel-app/siegel/signing/audit"
 	"github.com/siegel-app/siegel/signing/cms"
 	"github.com/siegel-app/siegel/signing/keys"
 	"github.com/siegel-app/siegel/signing/pades"
@@ -54,20 +55,30 @@ type SignRequest struct {
 	Lang string
 	// CardModules are configured vendor modules for "card:" keys.
 	CardModules []string
+	// AcceptFindings signs although the content audit found content that
+	// may show differently elsewhere or change after signing (blocking
+	// findings). The signer decides this knowingly; the GUI may instead
+	// set Review.AcceptFindings after showing them.
+	AcceptFindings bool
 
 	Now func() time.Time // for tests; nil means time.Now
 }
 
 // Review is what the signer is shown before the key is used.
 type Review struct {
-	In, Out  string
-	Prepared string // path of the prepared revision, to render
-	Digest   []byte // SHA-256 of the signed byte ranges
-	Signer   *x509.Certificate
-	Chain    []*x509.Certificate
-	Level    string
-	Reason   string
-	Field    string
+	In, Out string
+	// Findings of the content audit of the document, most severe first.
+	Findings []audit.Finding
+	// AcceptFindings is set by a Review port whose person saw blocking
+	// findings and chose to sign anyway.
+	AcceptFindings bool
+	Prepared       string // path of the prepared revision, to render
+	Digest         []byte // SHA-256 of the signed byte ranges
+	Signer         *x509.Certificate
+	Chain          []*x509.Certificate
+	Level          string
+	Reason         string
+	Field          string
 }
 
 // Ports are how a use case talks back to its caller.
@@ -176,12 +187,23 @@ func Sign(ctx context.Context, req SignRequest, ports Ports) (res *SignResult, e
 		}
 	}()
 
+	// The content audit (DESIGN.md): what could make the document shown
+	// differ from what another viewer shows, or change after signing.
+	progress("checking content")
+	report, err := audit.Inspect(req.In)
+	if err != nil {
+		return nil, err
+	}
+	r := &Review{In: req.In, Out: req.Out, Prepared: p.Path, Digest: p.Digest, Signer: leaf,
+		Chain: chain, Level: "PAdES-" + level, Reason: req.Reason, Field: p.FieldName,
+		Findings: report.Findings}
 	if ports.Review != nil {
-		r := &Review{In: req.In, Out: req.Out, Prepared: p.Path, Digest: p.Digest, Signer: leaf,
-			Chain: chain, Level: "PAdES-" + level, Reason: req.Reason, Field: p.FieldName}
 		if err := ports.Review(ctx, r); err != nil {
 			return nil, err
 		}
+	}
+	if report.Blocking() && !req.AcceptFindings && !r.AcceptFindings {
+		return nil, &BlockingContentError{Findings: report.Findings}
 	}
 
 	progress("signing")
@@ -324,3 +346,24 @@ func (e *cardPINError) Error() string {
 }
 
 func (e *cardPINError) Unwrap() []error { return []error{e.PINError, e.cause} }
+
+// ErrBlockingContent is content the audit says cannot be shown reliably.
+var ErrBlockingContent = errors.New("the document has content that may show differently elsewhere or change after signing")
+
+// BlockingContentError lists the blocking findings; it is ErrBlockingContent.
+type BlockingContentError struct {
+	Findings []audit.Finding
+}
+
+func (e *BlockingContentError) Error() string {
+	var codes []string
+	for _, f := range e.Findings {
+		if f.Severity == audit.Blocking {
+			codes = append(codes, f.Code)
+		}
+	}
+	return fmt.Sprintf("%s (%s): look at it with siegel inspect, and sign only if you accept it (--accept-findings)",
+		ErrBlockingContent, strings.Join(codes, ", "))
+}
+
+func (e *BlockingContentError) Unwrap() error { return ErrBlockingContent }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/siegel-app/siegel/app"
+	"github.com/siegel-app/siegel/signing/audit"
 )
 
 // PageRenderer turns PDF bytes into pages; package app/render plugs in
@@ -34,6 +35,18 @@ type Field struct {
 type ReviewModel struct {
 	Fields   []Field
 	Prepared string // the prepared revision, for the preview
+	// Findings of the content audit, one line each, most severe first.
+	Findings []FindingLine
+	// Blocking is set when a finding blocks signing: Sign then needs the
+	// person's explicit acceptance.
+	Blocking bool
+}
+
+// FindingLine is one content-audit finding as the Review screen shows it.
+type FindingLine struct {
+	Severity string // translated "Blocking", "Warning", "Note"
+	Text     string
+	Blocking bool
 }
 
 // NewReviewModel formats r; now marks a certificate outside its validity.
@@ -56,6 +69,23 @@ func NewReviewModel(r *app.Review, now time.Time) ReviewModel {
 	add(T("Level"), r.Level)
 	if r.Reason != "" {
 		add(T("Reason"), r.Reason)
+	}
+	for _, f := range r.Findings {
+		text := f.Message
+		if isGerman() && f.MessageDE != "" {
+			text = f.MessageDE
+		}
+		line := FindingLine{Text: text, Blocking: f.Severity == audit.Blocking}
+		switch f.Severity {
+		case audit.Blocking:
+			line.Severity = T("Blocking")
+			m.Blocking = true
+		case audit.Warning:
+			line.Severity = T("Warning")
+		default:
+			line.Severity = T("Note")
+		}
+		m.Findings = append(m.Findings, line)
 	}
 	return m
 }

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/siegel-app/siegel/signing"
+	"github.com/siegel-app/siegel/signing/audit"
 )
 
 var update = flag.Bool("update", false, "rewrite the markup goldens in testdata/")
@@ -69,5 +70,32 @@ func TestPINDialog(t *testing.T) {
 			w.Resize(fyne.NewSize(420, 220))
 			assertMarkup(t, tc.name, w)
 		})
+	}
+}
+
+// TestReviewBlockingFindings: a blocking finding is shown and Sign works
+// only after the person ticks that they accept it.
+func TestReviewBlockingFindings(t *testing.T) {
+	test.NewTempApp(t)
+	r := reviewFixture()
+	r.Findings = []audit.Finding{
+		{Code: audit.CodeJavaScript, Severity: audit.Blocking, Message: "The document contains JavaScript."},
+		{Code: audit.CodeFontsNotEmbedded, Severity: audit.Warning, Message: "A font is not embedded."},
+	}
+	m := NewReviewModel(r, time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC))
+	if !m.Blocking || len(m.Findings) != 2 || !m.Findings[0].Blocking || m.Findings[1].Blocking {
+		t.Fatalf("model %+v", m)
+	}
+	signed := 0
+	v := newReviewView(m, previewPlaceholder(), func() { signed++ }, func() {})
+	test.NewTempWindow(t, v.content)
+	test.Tap(v.sign)
+	if signed != 0 {
+		t.Fatal("Sign worked before the blocking finding was accepted")
+	}
+	test.Tap(v.accept)
+	test.Tap(v.sign)
+	if signed != 1 {
+		t.Fatalf("after accepting: signed %d", signed)
 	}
 }

@@ -13,6 +13,7 @@ import (
 type reviewView struct {
 	content          fyne.CanvasObject
 	sign, cancel     *widget.Button
+	accept           *widget.Check // nil unless a finding blocks signing
 	previewContainer *fyne.Container
 }
 
@@ -39,6 +40,30 @@ func newReviewView(m ReviewModel, preview fyne.CanvasObject, onSign, onCancel fu
 	buttons := container.NewHBox(layout.NewSpacer(), v.cancel, v.sign)
 	v.previewContainer = container.NewStack(preview)
 	details := container.NewVBox(title, intro, form)
+	if len(m.Findings) > 0 {
+		details.Add(widget.NewLabelWithStyle(T("Content check"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+		for _, f := range m.Findings {
+			l := widget.NewLabel(f.Severity + ": " + f.Text)
+			l.Wrapping = fyne.TextWrapWord
+			if f.Blocking {
+				l.Importance = widget.DangerImportance
+			}
+			details.Add(l)
+		}
+	}
+	if m.Blocking {
+		// DESIGN.md: what cannot be displayed reliably blocks signing
+		// unless the signer overrides it knowingly.
+		v.sign.Disable()
+		v.accept = widget.NewCheck(T("I have checked these findings and sign anyway"), func(on bool) {
+			if on {
+				v.sign.Enable()
+			} else {
+				v.sign.Disable()
+			}
+		})
+		details.Add(v.accept)
+	}
 	split := container.NewHSplit(container.NewVScroll(details), v.previewContainer)
 	split.Offset = 0.55
 	v.content = container.NewBorder(nil, buttons, nil, nil, split)

@@ -488,6 +488,9 @@ func (w *Window) review(ctx context.Context, r *app.Review) error {
 		if !ok {
 			return signing.ErrCancelled
 		}
+		// Sign is enabled for blocking findings only once the person
+		// ticked that they accept them.
+		r.AcceptFindings = m.Blocking
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()

@@ -46,6 +46,7 @@ func runSign(env Env, args []string) int {
 	var certify certifyFlag
 	fs.Var(&certify, "certify", "certification signature; --certify=P with DocMDP permission P 1, 2 (default) or 3")
 	force := fs.Bool("force", false, "replace OUT.pdf if it exists")
+	accept := fs.Bool("accept-findings", false, "sign although the content audit (siegel inspect) found blocking content")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return usageError(env, fs, err)
@@ -65,7 +66,7 @@ func runSign(env Env, args []string) int {
 		Level: *level, TSA: *tsaURL,
 		Reason: *reason, Location: *location, Contact: *contact,
 		Certify: int(certify), ImagePath: *image, Lang: locale(),
-		CardModules: st.CardModules,
+		CardModules: st.CardModules, AcceptFindings: *accept,
 	}
 	if *visible != "" {
 		v, err := parseVisible(*visible)
@@ -130,6 +131,14 @@ func printReview(env Env, r *app.Review) {
 		fmt.Fprintf(w, "Reason    %s\n", r.Reason)
 	}
 	fmt.Fprintf(w, "SHA-256   %s\n", hex.EncodeToString(r.Digest))
+	de := strings.HasPrefix(locale(), "de")
+	for _, f := range r.Findings {
+		msg := f.Message
+		if de && f.MessageDE != "" {
+			msg = f.MessageDE
+		}
+		fmt.Fprintf(w, "Content   %s: %s\n", f.Severity, msg)
+	}
 }
 
 // locale is the user's language from the POSIX locale variables, in their

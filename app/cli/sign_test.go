@@ -271,3 +271,30 @@ func TestSignForce(t *testing.T) {
 	}
 	checkSigned(t, f, out, 1)
 }
+
+// TestSignBlockingContent: a document with JavaScript is not signed unless
+// the signer accepts the audit's finding with --accept-findings.
+func TestSignBlockingContent(t *testing.T) {
+	f := newFixture(t)
+	in := f.write("js.pdf", testpdf.Build([]string{
+		"<< /Type /Catalog /Pages 2 0 R /OpenAction 5 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+		"<< /Length 0 >>\nstream\n\nendstream",
+		"<< /S /JavaScript /JS (app.alert(1)) >>",
+	}, ""))
+	out := filepath.Join(f.dir, "js-signed.pdf")
+	code, _, stderr := run(t, "sign", "--key", "pkcs12:"+f.p12EC, "--pin-file", f.pinFile, in, out)
+	if code == 0 || !strings.Contains(stderr, "javascript") || !strings.Contains(stderr, "--accept-findings") {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Fatal("signed although the finding was not accepted")
+	}
+	if code, _, stderr := run(t, "sign", "--key", "pkcs12:"+f.p12EC, "--pin-file", f.pinFile, "--accept-findings", in, out); code != 0 {
+		t.Fatalf("with --accept-findings: exit %d: %s", code, stderr)
+	} else if !strings.Contains(stderr, "Content   blocking:") {
+		t.Errorf("the review did not show the finding:\n%s", stderr)
+	}
+	checkSigned(t, f, out, 1)
+}
