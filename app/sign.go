@@ -72,13 +72,16 @@ type Review struct {
 	// AcceptFindings is set by a Review port whose person saw blocking
 	// findings and chose to sign anyway.
 	AcceptFindings bool
-	Prepared       string // path of the prepared revision, to render
-	Digest         []byte // SHA-256 of the signed byte ranges
-	Signer         *x509.Certificate
-	Chain          []*x509.Certificate
-	Level          string
-	Reason         string
-	Field          string
+	// StampPage is the page (1-based) of a visible stamp, 0 when invisible:
+	// the page to show first.
+	StampPage int
+	Prepared  string // path of the prepared revision, to render
+	Digest    []byte // SHA-256 of the signed byte ranges
+	Signer    *x509.Certificate
+	Chain     []*x509.Certificate
+	Level     string
+	Reason    string
+	Field     string
 }
 
 // Ports are how a use case talks back to its caller.
@@ -197,6 +200,9 @@ func Sign(ctx context.Context, req SignRequest, ports Ports) (res *SignResult, e
 	r := &Review{In: req.In, Out: req.Out, Prepared: p.Path, Digest: p.Digest, Signer: leaf,
 		Chain: chain, Level: "PAdES-" + level, Reason: req.Reason, Field: p.FieldName,
 		Findings: report.Findings}
+	if opts.Visible != nil {
+		r.StampPage = opts.Visible.Page
+	}
 	if ports.Review != nil {
 		if err := ports.Review(ctx, r); err != nil {
 			return nil, err

@@ -40,6 +40,8 @@ type ReviewModel struct {
 	// Blocking is set when a finding blocks signing: Sign then needs the
 	// person's explicit acceptance.
 	Blocking bool
+	// Page is the page (0-based) the preview starts at: the stamp's.
+	Page int
 }
 
 // FindingLine is one content-audit finding as the Review screen shows it.
@@ -51,7 +53,7 @@ type FindingLine struct {
 
 // NewReviewModel formats r; now marks a certificate outside its validity.
 func NewReviewModel(r *app.Review, now time.Time) ReviewModel {
-	m := ReviewModel{Prepared: r.Prepared}
+	m := ReviewModel{Prepared: r.Prepared, Page: max(r.StampPage-1, 0)}
 	add := func(label, value string) { m.Fields = append(m.Fields, Field{Label: label, Value: value}) }
 	add(T("Document"), r.In)
 	add(T("Signed copy"), r.Out)

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
@@ -72,7 +71,8 @@ type Window struct {
 	signBtn   *widget.Button
 	progress  *widget.ProgressBarInfinite
 	message   *widget.Label
-	pinPad    dialog.Dialog // "enter the PIN on the reader", while signing
+	pinPad    dialog.Dialog                   // "enter the PIN on the reader", while signing
+	previews  map[*fyne.Container]RenderedDoc // open documents shown for paging, UI thread only
 
 	// shown, when set, is told of each screen or dialog put up; tests
 	// use it to act on them.
@@ -91,7 +91,8 @@ func NewWindow(a fyne.App, deps Deps) *Window {
 	if deps.Now == nil {
 		deps.Now = time.Now
 	}
-	w := &Window{app: a, deps: deps, keys: NewKeyList(), opts: NewOptions(deps.Settings)}
+	w := &Window{app: a, deps: deps, keys: NewKeyList(), opts: NewOptions(deps.Settings),
+		previews: map[*fyne.Container]RenderedDoc{}}
 	w.ctx, w.stop = context.WithCancel(context.Background())
 	w.win = a.NewWindow("Siegel")
 	w.win.SetContent(w.build())
@@ -284,46 +285,51 @@ func (w *Window) Open(path string) {
 	w.docLabel.SetText(path)
 	w.out.SetText(DefaultOut(path))
 	w.setMessage("")
-	w.showPreview(w.preview, path)
+	w.showPreview(w.preview, path, 0)
 }
 
-// showPreview renders the first page of the PDF at path into box, in the
-// background.
-func (w *Window) showPreview(box *fyne.Container, path string) {
+// showPreview shows the PDF at path in box, page by page, starting at
+// page first (0-based), rendering in the background. The document stays
+// open for paging until box shows another one.
+func (w *Window) showPreview(box *fyne.Container, path string, first int) {
 	box.Objects = []fyne.CanvasObject{previewPlaceholder()}
 	box.Refresh()
+	if old := w.previews[box]; old != nil {
+		old.Close()
+		delete(w.previews, box)
+	}
 	r := w.deps.Renderer
 	if r == nil {
 		return
 	}
 	go func() {
-		img, err := renderFirst(w.ctx, r, path)
+		data, err := os.ReadFile(path)
 		if err != nil {
 			return
 		}
+		doc, err := r.Open(w.ctx, data)
+		if err != nil {
+			return
+		}
+		if doc.Pages() < 1 {
+			doc.Close()
+			return
+		}
 		fyne.Do(func() {
-			ci := canvas.NewImageFromImage(img)
-			ci.FillMode = canvas.ImageFillContain
-			box.Objects = []fyne.CanvasObject{ci}
+			w.previews[box] = doc
+			p := newPager(doc, min(max(first, 0), doc.Pages()-1), func(page int, show func(image.Image)) {
+				go func() {
+					img, err := doc.Render(w.ctx, page, 100)
+					if err != nil {
+						return
+					}
+					fyne.Do(func() { show(img) })
+				}()
+			})
+			box.Objects = []fyne.CanvasObject{p.content}
 			box.Refresh()
 		})
 	}()
-}
-
-func renderFirst(ctx context.Context, r PageRenderer, path string) (image.Image, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	doc, err := r.Open(ctx, data)
-	if err != nil {
-		return nil, err
-	}
-	defer doc.Close()
-	if doc.Pages() < 1 {
-		return nil, errors.New("no pages")
-	}
-	return doc.Render(ctx, 0, 100)
 }
 
 // ShowOpen asks for a PDF with Fyne's file dialog.
@@ -479,7 +485,7 @@ func (w *Window) review(ctx context.Context, r *app.Review) error {
 		}
 		v := newReviewView(m, previewPlaceholder(), func() { decide(true) }, func() { decide(false) })
 		w.win.SetContent(v.content)
-		w.showPreview(v.previewContainer, m.Prepared)
+		w.showPreview(v.previewContainer, m.Prepared, m.Page)
 		w.notify("review", v)
 	})
 	select {
