@@ -6,11 +6,8 @@ import (
 	"bytes"
 	"context"
 	"crypto"
-	"crypto/ecdsa"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
-	"crypto/sha512"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -181,37 +178,11 @@ func noPIN(t *testing.T) signing.PINFunc {
 	}
 }
 
-func digest(h crypto.Hash, msg string) []byte {
-	switch h {
-	case crypto.SHA384:
-		d := sha512.Sum384([]byte(msg))
-		return d[:]
-	case crypto.SHA512:
-		d := sha512.Sum512([]byte(msg))
-		return d[:]
-	}
-	d := sha256.Sum256([]byte(msg))
-	return d[:]
-}
+func digest(h crypto.Hash, msg string) []byte { return testpki.Digest(h, msg) }
 
 func verify(t *testing.T, pub crypto.PublicKey, d, sig []byte, opts crypto.SignerOpts) {
 	t.Helper()
-	var err error
-	switch pub := pub.(type) {
-	case *rsa.PublicKey:
-		if pss, ok := opts.(*rsa.PSSOptions); ok {
-			err = rsa.VerifyPSS(pub, pss.Hash, d, sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash})
-		} else {
-			err = rsa.VerifyPKCS1v15(pub, opts.HashFunc(), d, sig)
-		}
-	case *ecdsa.PublicKey:
-		if !ecdsa.VerifyASN1(pub, d, sig) {
-			err = errors.New("ECDSA signature does not verify")
-		}
-	default:
-		err = fmt.Errorf("key type %T", pub)
-	}
-	if err != nil {
+	if err := testpki.Verify(pub, d, sig, opts); err != nil {
 		t.Fatal(err)
 	}
 }
