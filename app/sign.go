@@ -212,6 +212,11 @@ func Sign(ctx context.Context, req SignRequest, ports Ports) (res *SignResult, e
 		return nil, &BlockingContentError{Findings: report.Findings}
 	}
 
+	// The prepared file could have been changed while the person looked
+	// at it: check before a PIN is asked or the key is used.
+	if err := p.Check(); err != nil {
+		return nil, err
+	}
 	progress("signing")
 	der, err := cms.SignDetached(ctx, key, chain, p.Digest, cmsOpts)
 	if err != nil {

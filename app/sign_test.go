@@ -130,9 +130,11 @@ func TestReviewedDigestIsSigned(t *testing.T) {
 	pki := testpki.MustShared(t)
 	tok := softhsm.NewToken(t, "siegel-review", "1234")
 	tok.ImportKey(t, []byte{1}, "rsa", pki.SignerRSA, pki.Chain(pki.SignerRSA), false)
-	pin := func(context.Context, signing.PINRequest) ([]byte, error) { return []byte("1234"), nil }
+	asked := 0
+	pin := func(context.Context, signing.PINRequest) ([]byte, error) { asked++; return []byte("1234"), nil }
 
 	for _, tamper := range []bool{false, true} {
+		asked = 0
 		key, err := pkcs11.Open(context.Background(), tok.URI([]byte{1}), pkcs11.Options{PIN: pin})
 		if err != nil {
 			t.Fatal(err)
@@ -165,6 +167,9 @@ func TestReviewedDigestIsSigned(t *testing.T) {
 			}
 			if _, serr := os.Stat(out); serr == nil {
 				t.Error("an output was written from a tampered revision")
+			}
+			if asked != 0 {
+				t.Error("the PIN was asked for a revision changed after the review")
 			}
 			continue
 		}

@@ -150,6 +150,26 @@ func (p *Prepared) Embed(cms []byte) error {
 	if hexLen > p.holeLen-2 {
 		return fmt.Errorf("%w (%d bytes needed, %d reserved)", ErrPlaceholderTooSmall, len(cms), (p.holeLen-2)/2)
 	}
+	if err := p.Check(); err != nil {
+		return err
+	}
+	enc := make([]byte, hexLen)
+	hex.Encode(enc, cms)
+	if _, err := p.f.WriteAt(enc, p.ByteRange[1]+1); err != nil {
+		return fmt.Errorf("write signature: %w", unwrapPath(err))
+	}
+	if p.noSync {
+		return nil
+	}
+	return p.f.Sync()
+}
+
+// Check re-reads the prepared file and reports ErrPreparedChanged unless
+// the signed byte ranges still hash to Digest and the placeholder is
+// still empty. A signer calls it after the review and before the key is
+// used, so a file changed meanwhile costs no PIN and no signature; Embed
+// checks again.
+func (p *Prepared) Check() error {
 	if p.f == nil {
 		return errors.New("prepared file already committed or discarded")
 	}
@@ -179,15 +199,7 @@ func (p *Prepared) Embed(cms []byte) error {
 	if hole[0] != '<' || hole[len(hole)-1] != '>' || bytes.Count(hole, []byte{'0'}) != len(hole)-2 {
 		return ErrPreparedChanged
 	}
-	enc := make([]byte, hexLen)
-	hex.Encode(enc, cms)
-	if _, err := f.WriteAt(enc, br[1]+1); err != nil {
-		return fmt.Errorf("write signature: %w", unwrapPath(err))
-	}
-	if p.noSync {
-		return nil
-	}
-	return f.Sync()
+	return nil
 }
 
 // Commit moves the signed file to out. Without force an existing out is
