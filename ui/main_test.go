@@ -1,8 +1,9 @@
 package ui
 
 import (
-	"os"
 	"testing"
+
+	"github.com/siegel-app/siegel/internal/agenttest"
 )
 
 func TestMain(m *testing.M) {
@@ -10,5 +11,7 @@ func TestMain(m *testing.M) {
 	if err := SetupLanguage("en"); err != nil {
 		panic(err)
 	}
-	os.Exit(m.Run())
+	// The SoftHSM2 flow signs through the PKCS#11 agent, which is this
+	// test binary started again.
+	agenttest.Main(m)
 }
