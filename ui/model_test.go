@@ -145,6 +145,7 @@ func TestPINModel(t *testing.T) {
 		{name: "blocked", req: signing.PINRequest{Token: "Card", RetriesLeft: 0}, wantWarning: true, wantBlocked: true, wantInWarning: "blocked"},
 		{name: "pin pad", req: signing.PINRequest{Token: "Card", RetriesLeft: -1, PINPad: true}, wantPINPad: true, wantInMessage: "keypad"},
 		{name: "password", req: signing.PINRequest{Kind: signing.Password, Token: "key.p12", RetriesLeft: -1}, wantInMessage: "key.p12"},
+		{name: "password before review", req: signing.PINRequest{Kind: signing.Password, Token: "key.p12", RetriesLeft: -1}, wantInMessage: "Nothing is signed before"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := NewPINModel(tc.req)

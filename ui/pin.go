@@ -25,7 +25,10 @@ func NewPINModel(req signing.PINRequest) PINModel {
 	switch req.Kind {
 	case signing.Password:
 		m.Title = T("Password")
-		m.Message = T("Enter the password of the key file {{.Token}}.", data)
+		// A key file must be opened before the review to know its
+		// certificate; say that this is not yet the signature.
+		m.Message = T("Enter the password of the key file {{.Token}}.", data) + "\n" +
+			T("It opens the file to show its certificate. Nothing is signed before you choose Sign in the review.")
 		m.Entry = T("Password")
 	case signing.ContextPIN:
 		m.Title = T("PIN for this signature")
