@@ -1,0 +1,246 @@
+package verify
+
+import (
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/siegel-app/siegel/signing/pades"
+)
+
+// Indication is the overall result of a validation (ETSI EN 319 102-1
+// §5.1.3).
+type Indication string
+
+// The three indications, best first.
+const (
+	TotalPassed   Indication = "TOTAL-PASSED"
+	TotalFailed   Indication = "TOTAL-FAILED"
+	Indeterminate Indication = "INDETERMINATE"
+)
+
+// rank orders indications from best to worst.
+func (i Indication) rank() int {
+	switch i {
+	case TotalPassed:
+		return 0
+	case Indeterminate:
+		return 1
+	}
+	return 2
+}
+
+// SubIndication says why a signature did not pass (ETSI EN 319 102-1
+// §5.1.3, Tables 4 and 5); empty for TOTAL-PASSED.
+type SubIndication string
+
+// The sub-indications this package gives.
+const (
+	FormatFailure                  SubIndication = "FORMAT_FAILURE"
+	HashFailure                    SubIndication = "HASH_FAILURE"
+	SigCryptoFailure               SubIndication = "SIG_CRYPTO_FAILURE"
+	SigConstraintsFailure          SubIndication = "SIG_CONSTRAINTS_FAILURE"
+	CryptoConstraintsFailure       SubIndication = "CRYPTO_CONSTRAINTS_FAILURE"
+	NoSigningCertificateFound      SubIndication = "NO_SIGNING_CERTIFICATE_FOUND"
+	NoCertificateChainFound        SubIndication = "NO_CERTIFICATE_CHAIN_FOUND"
+	CertificateChainGeneralFailure SubIndication = "CERTIFICATE_CHAIN_GENERAL_FAILURE"
+	ChainConstraintsFailure        SubIndication = "CHAIN_CONSTRAINTS_FAILURE"
+	Expired                        SubIndication = "EXPIRED"
+	NotYetValid                    SubIndication = "NOT_YET_VALID"
+	OutOfBoundsNoPOE               SubIndication = "OUT_OF_BOUNDS_NO_POE"
+	TryLater                       SubIndication = "TRY_LATER"
+)
+
+// Coverage says what part of the file a signature's byte range covers.
+type Coverage string
+
+// Coverages.
+const (
+	// WholeFile: the byte range reaches the end of the file.
+	WholeFile Coverage = "whole file"
+	// WholeRevision: it ends at the end of a revision that later
+	// incremental updates follow.
+	WholeRevision Coverage = "whole revision"
+	// Partial: it does not end at the end of a revision (or could not be
+	// read); such a signature fails with FORMAT_FAILURE.
+	Partial Coverage = "partial"
+)
+
+// Time sources of Signature.TimeSource.
+const (
+	TimeFromTimestamp = "timestamp"
+	TimeClaimed       = "claimed"
+)
+
+// ErrNoSignature is returned for a PDF without any signature field that
+// holds a signature.
+var ErrNoSignature = errors.New("no signature in the file")
+
+// Options are the verification policy.
+type Options struct {
+	// Roots are the trust anchors; nil means the system's store.
+	// Certificates in the file are never anchors.
+	Roots *x509.CertPool
+	// Now is the verification time, used where no timestamp proves an
+	// earlier one; nil means time.Now.
+	Now func() time.Time
+	// SkipRevocation accepts a chain without revocation data. Revocation
+	// is not checked yet, so without it every signature that passes the
+	// rest is INDETERMINATE/TRY_LATER; with it, TOTAL-PASSED with the
+	// problem "revocation was not checked".
+	SkipRevocation bool
+}
+
+func (o Options) now() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
+}
+
+// Report is the result for one file.
+type Report struct {
+	File string
+	// Indication is the worst of the signatures' indications.
+	Indication Indication
+	// Signatures in the order they were made (by the end of their byte
+	// range).
+	Signatures []Signature
+}
+
+// Signature is the result for one signature or document timestamp.
+type Signature struct {
+	// Field is the fully qualified name of the signature field.
+	Field string
+	// DocTimestamp is set for a document timestamp (ISO 32000-2 §12.8.5).
+	DocTimestamp  bool
+	Indication    Indication
+	SubIndication SubIndication
+	// Intact is set when the signed bytes and the signature value verify:
+	// the cryptographic integrity, whatever the trust.
+	Intact bool
+	// Signer is the signing certificate (the TSA's for a document
+	// timestamp); zero when not found.
+	Signer Signer
+	// SigningTime is the time of a valid signature timestamp
+	// (TimeSource "timestamp") or the time the signer claims (/M,
+	// TimeSource "claimed"); zero and "" when there is neither.
+	SigningTime time.Time
+	TimeSource  string
+	Coverage    Coverage
+	// Level is the PAdES baseline level (PAdES-B-B, PAdES-B-T), "document
+	// timestamp", or "CMS" for a non-PAdES CMS signature; "" when unknown.
+	Level     string
+	SubFilter string
+	Reason    string
+	ByteRange [4]int64
+	// Problems are English sentences, the reasons for the indication and
+	// warnings that do not change it.
+	Problems []string
+}
+
+// Signer names a signing certificate.
+type Signer struct {
+	Subject, Issuer string // RFC 2253
+	Serial          string // hexadecimal
+	Certificate     *x509.Certificate
+	// Chain is the chain to a trust anchor, leaf first; nil when none
+	// was found.
+	Chain []*x509.Certificate
+}
+
+// CommonName is the signer's common name, or the subject when it has none.
+func (s Signer) CommonName() string {
+	if s.Certificate != nil && s.Certificate.Subject.CommonName != "" {
+		return s.Certificate.Subject.CommonName
+	}
+	return s.Subject
+}
+
+func signerOf(c *x509.Certificate) Signer {
+	if c == nil {
+		return Signer{}
+	}
+	return Signer{Subject: c.Subject.String(), Issuer: c.Issuer.String(),
+		Serial: strings.ToUpper(c.SerialNumber.Text(16)), Certificate: c}
+}
+
+// set lowers the indication to ind with sub when ind is worse than the
+// current one; the first reason at the worst level stays. The problem is
+// recorded in any case.
+func (s *Signature) set(ind Indication, sub SubIndication, problem string) {
+	if ind.rank() > s.Indication.rank() {
+		s.Indication, s.SubIndication = ind, sub
+	}
+	s.note(problem)
+}
+
+func (s *Signature) note(problem string) {
+	if problem != "" {
+		s.Problems = append(s.Problems, problem)
+	}
+}
+
+func (s *Signature) failed() bool { return s.Indication == TotalFailed }
+
+// Verify checks every signature and document timestamp of the PDF at
+// path. It fails only when the file cannot be processed: not a PDF,
+// unreadable, damaged beyond reading its catalog, or without signature
+// (ErrNoSignature).
+func Verify(path string, opts Options) (*Report, error) {
+	in, err := pades.Inspect(path)
+	if err != nil {
+		return nil, fmt.Errorf("verify %s: %w", path, err)
+	}
+	defer in.Close()
+	if in.Root() == nil {
+		cause := in.Damaged
+		if cause == nil {
+			cause = pades.ErrDamaged
+		}
+		if in.Encrypted {
+			cause = pades.ErrEncrypted
+		}
+		return nil, fmt.Errorf("verify %s: %w", path, cause)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("verify %s: %w", path, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("verify %s: %w", path, err)
+	}
+	v := &pdfVerifier{in: in, f: f, size: st.Size(), opts: opts, now: opts.now(),
+		seen: map[pades.Ref]bool{}, budget: maxReads}
+	fields := v.signatureFields()
+	if len(fields) == 0 {
+		return nil, fmt.Errorf("verify %s: %w", path, ErrNoSignature)
+	}
+	rep := &Report{File: path, Indication: TotalPassed}
+	for _, fl := range fields {
+		sig := v.signature(fl)
+		if in.Damaged != nil {
+			sig.set(Indeterminate, FormatFailure, fmt.Sprintf("The file's cross-reference data is damaged (%v); viewers may repair it differently.", in.Damaged))
+		}
+		if in.Encrypted {
+			sig.set(Indeterminate, FormatFailure, "The file is encrypted; encrypted files are not verified yet.")
+		}
+		rep.Signatures = append(rep.Signatures, sig)
+	}
+	sort.SliceStable(rep.Signatures, func(i, j int) bool {
+		a, b := rep.Signatures[i].ByteRange, rep.Signatures[j].ByteRange
+		return a[2]+a[3] < b[2]+b[3]
+	})
+	for _, s := range rep.Signatures {
+		if s.Indication.rank() > rep.Indication.rank() {
+			rep.Indication = s.Indication
+		}
+	}
+	return rep, nil
+}
