@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/siegel-app/siegel/signing/cms"
 	"github.com/siegel-app/siegel/signing/keys"
 	"github.com/siegel-app/siegel/signing/pades"
+	"github.com/siegel-app/siegel/signing/revocation"
 	"github.com/siegel-app/siegel/signing/tsa"
 )
 
@@ -24,6 +26,10 @@ import (
 const (
 	LevelBB = "B-B"
 	LevelBT = "B-T"
+	// LevelBLT adds the document security store with the chains and their
+	// revocation data (§6.3); LevelBLTA a document timestamp after it (§6.4).
+	LevelBLT  = "B-LT"
+	LevelBLTA = "B-LTA"
 )
 
 // timestampAllowance is the room reserved in the placeholder for the
@@ -41,7 +47,7 @@ type SignRequest struct {
 	In, Out string
 	Force   bool // replace an existing output
 
-	Level string // B-B or B-T; empty: B-T when TSA is set, else B-B
+	Level string // B-B, B-T, B-LT or B-LTA; empty: B-T when TSA is set, else B-B
 	TSA   string // RFC 3161 time-stamping authority URL
 
 	Reason, Location, Contact string
@@ -158,12 +164,13 @@ func Sign(ctx context.Context, req SignRequest, ports Ports) (res *SignResult, e
 	}
 
 	cmsOpts := cms.Options{}
-	if level == LevelBT {
-		client := &tsa.Client{URL: req.TSA}
+	var client *tsa.Client
+	if level != LevelBB {
+		client = &tsa.Client{URL: req.TSA}
 		cmsOpts.Timestamper = client.Timestamp
 	}
 	size := cms.MaxSize(chain, key.Public(), cmsOpts)
-	if level == LevelBT {
+	if level != LevelBB {
 		size += timestampAllowance
 	}
 
@@ -226,10 +233,23 @@ func Sign(ctx context.Context, req SignRequest, ports Ports) (res *SignResult, e
 	if err := p.Embed(der); err != nil {
 		return nil, err
 	}
+	digest := p.Digest
+	if level == LevelBLT || level == LevelBLTA {
+		progress("fetching revocation")
+		if err := addDSS(ctx, p, chain, der); err != nil {
+			return nil, err
+		}
+	}
+	if level == LevelBLTA {
+		progress("time-stamping document")
+		if err := addDocTimeStamp(ctx, p, client); err != nil {
+			return nil, err
+		}
+	}
 	if err := p.Commit(req.Out, req.Force); err != nil {
 		return nil, err
 	}
-	return &SignResult{Out: req.Out, Level: "PAdES-" + level, Digest: p.Digest, Signer: leaf}, nil
+	return &SignResult{Out: req.Out, Level: "PAdES-" + level, Digest: digest, Signer: leaf}, nil
 }
 
 func resolveLevel(level, tsaURL string) (string, error) {
@@ -241,13 +261,14 @@ func resolveLevel(level, tsaURL string) (string, error) {
 		return LevelBB, nil
 	case LevelBB:
 		return LevelBB, nil
-	case LevelBT:
+	case LevelBT, LevelBLT, LevelBLTA:
+		l := strings.ToUpper(level)
 		if tsaURL == "" {
-			return "", errors.New("level B-T needs a time-stamping authority (--tsa URL)")
+			return "", fmt.Errorf("level %s needs a time-stamping authority (--tsa URL)", l)
 		}
-		return LevelBT, nil
+		return l, nil
 	default:
-		return "", fmt.Errorf("unknown signature level %q (use B-B or B-T)", level)
+		return "", fmt.Errorf("unknown signature level %q (use B-B, B-T, B-LT or B-LTA)", level)
 	}
 }
 
@@ -378,3 +399,65 @@ func (e *BlockingContentError) Error() string {
 }
 
 func (e *BlockingContentError) Unwrap() error { return ErrBlockingContent }
+
+// addDSS appends the document security store for the embedded signature
+// der (ETSI EN 319 142-1 §6.3): the signer's chain, the chain of the TSA
+// that stamped the signature, and revocation data for both, fetched after
+// the signature so that it speaks for the time of signing. A revoked or
+// unknown certificate fails the signature.
+func addDSS(ctx context.Context, p *pades.Prepared, chain []*x509.Certificate, der []byte) error {
+	sd, err := cms.Parse(der)
+	if err != nil {
+		return err
+	}
+	rc := &revocation.Client{}
+	// A key's chain may end below the root (cards often hold no root);
+	// the issuers are then fetched from caIssuers.
+	signerChain, err := rc.Chain(ctx, chain[0], chain[1:])
+	if err != nil {
+		return err
+	}
+	chains := [][]*x509.Certificate{signerChain}
+	if sd.TimestampToken != nil {
+		tsd, _, err := cms.ParseTimestampToken(sd.TimestampToken)
+		if err != nil {
+			return err
+		}
+		if tsd.Signer() == nil {
+			return errors.New("signature timestamp: the token lacks the TSA certificate")
+		}
+		tsaChain, err := rc.Chain(ctx, tsd.Signer(), slices.Concat(tsd.Certificates, signerChain))
+		if err != nil {
+			return fmt.Errorf("signature timestamp: %w", err)
+		}
+		chains = append(chains, tsaChain)
+	}
+	data, err := rc.Fetch(ctx, chains...)
+	if err != nil {
+		return err
+	}
+	var dss pades.DSS
+	for _, c := range chains {
+		for _, cert := range c {
+			dss.Certs = append(dss.Certs, cert.Raw)
+		}
+	}
+	for _, cert := range data.Certs {
+		dss.Certs = append(dss.Certs, cert.Raw)
+	}
+	dss.OCSPs, dss.CRLs = data.OCSPs, data.CRLs
+	return p.AppendDSS(dss)
+}
+
+// addDocTimeStamp appends a document timestamp over everything written so
+// far (ETSI EN 319 142-1 §6.4), from the same TSA.
+func addDocTimeStamp(ctx context.Context, p *pades.Prepared, client *tsa.Client) error {
+	if err := p.Append(pades.Options{DocTimeStamp: true, ContentsSize: timestampAllowance}); err != nil {
+		return err
+	}
+	tok, err := client.TimestampDigest(ctx, p.Digest)
+	if err != nil {
+		return fmt.Errorf("document timestamp: %w", err)
+	}
+	return p.Embed(tok)
+}

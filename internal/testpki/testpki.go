@@ -41,6 +41,8 @@ type PKI struct {
 	// Now is the time the certificates were made for; they are valid from
 	// an hour before it for five years.
 	Now time.Time
+
+	urls func(issuer *x509.Certificate) Revocation // nil: no AIA, no CRLDP
 }
 
 var (
@@ -83,8 +85,10 @@ var (
 )
 
 // New makes a fresh PKI valid around now.
-func New(now time.Time) (*PKI, error) {
-	p := &PKI{Now: now}
+func New(now time.Time) (*PKI, error) { return newPKI(now, nil) }
+
+func newPKI(now time.Time, urls func(issuer *x509.Certificate) Revocation) (*PKI, error) {
+	p := &PKI{Now: now, urls: urls}
 	var err error
 	if p.Root, err = p.issue(nil, template("Siegel Test Root CA", true), rsaKey); err != nil {
 		return nil, err
@@ -117,6 +121,8 @@ func New(now time.Time) (*PKI, error) {
 	ocsp := template("Siegel Test OCSP Responder", false)
 	ocsp.KeyUsage = x509.KeyUsageDigitalSignature
 	ocsp.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageOCSPSigning}
+	// RFC 6960 §4.2.2.2.1: the responder's own status needs no check.
+	ocsp.ExtraExtensions = []pkix.Extension{{Id: oidOCSPNoCheck, Value: asn1.NullBytes}}
 	if p.OCSP, err = p.issue(p.Intermediate, ocsp, ecKey); err != nil {
 		return nil, err
 	}
@@ -186,6 +192,11 @@ func (p *PKI) sign(parent *Entity, t *x509.Certificate, pub crypto.PublicKey) (*
 	issuerCert := t // self-signed
 	if parent.Cert != nil {
 		issuerCert = parent.Cert
+		if p.urls != nil && t.OCSPServer == nil && t.CRLDistributionPoints == nil {
+			r := p.urls(parent.Cert)
+			t.OCSPServer, t.CRLDistributionPoints = nonEmpty(r.OCSP), nonEmpty(r.CRL)
+			t.IssuingCertificateURL = nonEmpty(r.CAIssuers)
+		}
 	}
 	der, err := x509.CreateCertificate(rand.Reader, t, issuerCert, pub, parent.Key)
 	if err != nil {

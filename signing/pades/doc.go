@@ -13,6 +13,11 @@
 //  4. Commit renames the file to the output, never over an existing one
 //     unless asked.
 //
+// For B-LT and B-LTA, further revisions go onto the same temporary file
+// between Embed and Commit: AppendDSS adds the document security store,
+// Append(Options{DocTimeStamp: true}) prepares a document timestamp that
+// Embed then fills, so the output still appears once.
+//
 // github.com/digitorus/pdf reads the input; the update itself is written
 // here because digitorus/pdfsign's writer holds whole files in memory, fixes
 // the SubFilter to adbe.pkcs7.detached and may call the key twice.

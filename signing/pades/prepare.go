@@ -36,6 +36,11 @@ type Options struct {
 	// caller that makes many files durable at once (one syncfs for a batch).
 	// Without it a signed file is on disk when Commit returns.
 	NoSync bool
+	// DocTimeStamp prepares a document timestamp instead of a signature
+	// (ETSI EN 319 142-1 §5.4.3, ISO 32000-2 §12.8.5): /Type /DocTimeStamp,
+	// /SubFilter /ETSI.RFC3161, and /Contents for an RFC 3161 token over
+	// the digest. It is invisible and carries no reason, time or DocMDP.
+	DocTimeStamp bool
 }
 
 // Visible is a signature stamp.
@@ -405,12 +410,21 @@ func buildUpdate(doc *document, opts Options) (*update, error) {
 			return nil, fmt.Errorf("%w: a certification signature must be the document's first signature", ErrUnsupportedPDF)
 		}
 	}
-	if perms, ok := root["Perms"].(Dict); ok && perms["DocMDP"] != nil && sigsForbidden(doc, perms) {
+	if opts.DocTimeStamp && (opts.Certify != 0 || opts.Visible != nil) {
+		return nil, errors.New("a document timestamp is invisible and certifies nothing")
+	}
+	// A document timestamp is an LTV update, which validators (pyHanko
+	// among them) accept at every DocMDP level, P=1 included.
+	if perms, ok := root["Perms"].(Dict); ok && perms["DocMDP"] != nil && !opts.DocTimeStamp && sigsForbidden(doc, perms) {
 		return nil, fmt.Errorf("%w: the document is certified with no changes allowed (DocMDP P=1)", ErrUnsupportedPDF)
+	}
+	prefix := "Signature"
+	if opts.DocTimeStamp {
+		prefix = "Timestamp"
 	}
 	fieldName := ""
 	for i := 1; ; i++ {
-		fieldName = "Signature" + strconv.Itoa(i)
+		fieldName = prefix + strconv.Itoa(i)
 		if !names[fieldName] {
 			break
 		}
@@ -429,29 +443,34 @@ func buildUpdate(doc *document, opts Options) (*update, error) {
 
 	// The signature dictionary (ISO 32000-1 §12.8.1, ETSI EN 319 142-1 §5.3).
 	sig := &bytes.Buffer{}
-	sig.WriteString("<</Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached")
-	producer := opts.Producer
-	if producer == "" {
-		producer = "Siegel"
-	}
-	sig.WriteString(" /Prop_Build <</App <</Name ")
-	writeName(sig, Name(producer))
-	sig.WriteString(">> >>")
-	sig.WriteString(" /M ")
-	writeValue(sig, dateString(opts.Time))
-	for _, kv := range []struct {
-		k Name
-		v string
-	}{{"Reason", opts.Reason}, {"Location", opts.Location}, {"ContactInfo", opts.Contact}} {
-		if kv.v != "" {
-			sig.WriteByte(' ')
-			writeName(sig, kv.k)
-			sig.WriteByte(' ')
-			writeValue(sig, textString(kv.v))
+	if opts.DocTimeStamp {
+		// ETSI EN 319 142-1 §5.4.3: the token alone says when; no /M.
+		sig.WriteString("<</Type /DocTimeStamp /Filter /Adobe.PPKLite /SubFilter /ETSI.RFC3161")
+	} else {
+		sig.WriteString("<</Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached")
+		producer := opts.Producer
+		if producer == "" {
+			producer = "Siegel"
 		}
-	}
-	if opts.Certify != 0 {
-		fmt.Fprintf(sig, " /Reference [<</Type /SigRef /TransformMethod /DocMDP /TransformParams <</Type /TransformParams /P %d /V /1.2>> >>]", opts.Certify)
+		sig.WriteString(" /Prop_Build <</App <</Name ")
+		writeName(sig, Name(producer))
+		sig.WriteString(">> >>")
+		sig.WriteString(" /M ")
+		writeValue(sig, dateString(opts.Time))
+		for _, kv := range []struct {
+			k Name
+			v string
+		}{{"Reason", opts.Reason}, {"Location", opts.Location}, {"ContactInfo", opts.Contact}} {
+			if kv.v != "" {
+				sig.WriteByte(' ')
+				writeName(sig, kv.k)
+				sig.WriteByte(' ')
+				writeValue(sig, textString(kv.v))
+			}
+		}
+		if opts.Certify != 0 {
+			fmt.Fprintf(sig, " /Reference [<</Type /SigRef /TransformMethod /DocMDP /TransformParams <</Type /TransformParams /P %d /V /1.2>> >>]", opts.Certify)
+		}
 	}
 	sig.WriteString(" /ByteRange ")
 	brAt := sig.Len()
