@@ -138,6 +138,15 @@ type Signature struct {
 	SubFilter string
 	Reason    string
 	ByteRange [4]int64
+	// Revision is the revision (1-based, in file order) whose end the
+	// byte range reaches; 0 when unknown.
+	Revision int
+	// Modifications after the signed revision (issue 5's analysis).
+	Modifications Modifications
+	// Qualified is QES, QESeal, AdES-QC, AdES or unknown.
+	Qualified string
+	// Revocation of the signer's certificate.
+	Revocation Revocation
 	// Problems are English sentences, the reasons for the indication and
 	// warnings that do not change it.
 	Problems []string
