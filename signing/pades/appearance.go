@@ -7,6 +7,7 @@ import (
 	"image"
 	_ "image/jpeg" // stamp images may be JPEG
 	_ "image/png"
+	"strings"
 
 	"golang.org/x/text/encoding/charmap"
 )
@@ -28,7 +29,11 @@ func appearance(w *writer, v *Visible) (Ref, error) {
 	}
 	apRef := w.alloc()
 	var c bytes.Buffer
-	// A thin frame so the stamp reads as one.
+	// A mostly opaque light background keeps the text legible over the
+	// page's own text (what it covers stays faintly visible), and a thin
+	// frame makes the stamp read as one.
+	res["ExtGState"] = Dict{"GS1": Dict{"Type": Name("ExtGState"), "ca": 0.85}}
+	fmt.Fprintf(&c, "q /GS1 gs 0.97 0.98 1 rg 0 0 %s %s re f Q\n", formatReal(v.W), formatReal(v.H))
 	fmt.Fprintf(&c, "q 0.2 0.3 0.6 RG 0.8 w 0.4 0.4 %s %s re S Q\n", formatReal(v.W-0.8), formatReal(v.H-0.8))
 	textX := 4.0
 	if img != nil {
@@ -60,19 +65,12 @@ func appearance(w *writer, v *Visible) (Ref, error) {
 			formatReal(2+(boxW-iw)/2), formatReal(2+(boxH-ih)/2))
 		textX = boxW + 6
 	}
-	if n := len(v.Lines); n > 0 {
-		// Largest size at which every line fits; Helvetica averages about
-		// 0.55 em per character.
-		longest := 1
-		for _, l := range v.Lines {
-			longest = max(longest, len([]rune(l)))
-		}
-		size := min((v.H-4)/(float64(n)*1.2), (v.W-textX-4)/(float64(longest)*0.55), 12)
-		size = max(size, 1)
+	if len(v.Lines) > 0 {
+		size, lines := fitText(v.Lines, v.W-textX-4, v.H-4)
 		y := v.H - 2 - size
 		c.WriteString("BT 0 g\n")
 		fmt.Fprintf(&c, "/F1 %s Tf\n", formatReal(size))
-		for _, l := range v.Lines {
+		for _, l := range lines {
 			fmt.Fprintf(&c, "1 0 0 1 %s %s Tm ", formatReal(textX), formatReal(y))
 			writeValue(&c, String(winAnsi(l)))
 			c.WriteString(" Tj\n")
@@ -83,6 +81,43 @@ func appearance(w *writer, v *Visible) (Ref, error) {
 	w.stream(apRef, Dict{"Type": Name("XObject"), "Subtype": Name("Form"),
 		"BBox": Array{0, 0, v.W, v.H}, "Resources": res}, c.Bytes())
 	return apRef, nil
+}
+
+// fitText finds the largest font size (at most 12 pt) at which lines,
+// wrapped at spaces, fit a w×h box, and returns the wrapped lines.
+// Helvetica averages about 0.55 em per character.
+func fitText(lines []string, w, h float64) (float64, []string) {
+	var wrapped []string
+	for size := 12.0; size > 4; size -= 0.5 {
+		wrapped = wrap(lines, max(1, int(w/(size*0.55))))
+		if float64(len(wrapped))*size*1.2 <= h {
+			return size, wrapped
+		}
+	}
+	// Too small a box: the smallest size, clipped by the bounding box.
+	return 4, wrap(lines, max(1, int(w/(4*0.55))))
+}
+
+// wrap breaks each line at spaces into pieces of at most n characters; a
+// word longer than n stays whole.
+func wrap(lines []string, n int) []string {
+	var out []string
+	for _, l := range lines {
+		cur := ""
+		for _, word := range strings.Fields(l) {
+			switch {
+			case cur == "":
+				cur = word
+			case len([]rune(cur))+1+len([]rune(word)) <= n:
+				cur += " " + word
+			default:
+				out = append(out, cur)
+				cur = word
+			}
+		}
+		out = append(out, cur)
+	}
+	return out
 }
 
 // winAnsi encodes s for the standard font's WinAnsiEncoding; characters
