@@ -50,9 +50,10 @@ func guiArgs(args []string) (doc string, ok bool) {
 
 func gui(doc string) int {
 	var s app.Settings
+	var loadErr error
 	if path, err := app.SettingsPath(); err == nil {
-		if s, err = app.LoadSettings(path); err != nil {
-			fmt.Fprintln(os.Stderr, "siegel:", err) // start with defaults rather than not at all
+		if s, loadErr = app.LoadSettings(path); loadErr != nil {
+			fmt.Fprintln(os.Stderr, "siegel:", loadErr) // start with defaults rather than not at all
 		}
 	}
 	if err := ui.SetupLanguage(s.Language); err != nil {
@@ -61,7 +62,12 @@ func gui(doc string) int {
 	a := fyneapp.NewWithID("app.siegel.Siegel")
 	a.SetIcon(fyne.NewStaticResource("icon.png", icon))
 	// No tray icon: fyne's systray panics on quit without a D-Bus session.
-	w := ui.NewWindow(a, ui.DefaultDeps(s))
+	deps := ui.DefaultDeps(s)
+	if loadErr != nil {
+		// A file we could not read is the person's to fix, not ours to overwrite.
+		deps.SaveSettings = func(app.Settings) error { return fmt.Errorf("%w; not overwritten", loadErr) }
+	}
+	w := ui.NewWindow(a, deps)
 	if doc != "" {
 		w.Open(doc)
 	}

@@ -59,33 +59,34 @@ func LoadSettings(path string) (Settings, error) {
 	return s, nil
 }
 
-// Save writes the settings atomically (temporary file, then rename).
+// Save writes the settings atomically (temporary file, then rename);
+// its errors name the file, for the person to find it.
 func (s Settings) Save(path string) error {
 	data, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
-		return err
+		return fmt.Errorf("save settings %s: %w", path, err)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("save settings: %w", err)
+		return fmt.Errorf("save settings %s: %w", path, err)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".settings-*.tmp")
 	if err != nil {
-		return fmt.Errorf("save settings: %w", err)
+		return fmt.Errorf("save settings %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := tmp.Write(append(data, '\n')); err != nil {
 		tmp.Close()
-		return fmt.Errorf("save settings: %w", err)
+		return fmt.Errorf("save settings %s: %w", path, err)
 	}
 	if err := tmp.Sync(); err != nil {
 		tmp.Close()
-		return fmt.Errorf("save settings: %w", err)
+		return fmt.Errorf("save settings %s: %w", path, err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("save settings: %w", err)
+		return fmt.Errorf("save settings %s: %w", path, err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("save settings: %w", err)
+		return fmt.Errorf("save settings %s: %w", path, err)
 	}
 	return nil
 }

@@ -17,15 +17,27 @@ func init() { posixlocale.Restore() }
 //go:embed translations
 var translations embed.FS
 
-// SetupLanguage loads the English and German strings. forced ("de" or
-// "en", from the settings) wins over the system locale, which Fyne reads
-// from LC_ALL, LC_MESSAGES, LANG and LANGUAGE on Unix.
+// SetupLanguage loads the English and German strings and chooses the
+// language: forced ("de" or "en", from the settings) wins over the system
+// locale, which Fyne reads from LC_ALL, LC_MESSAGES, LANG and LANGUAGE on
+// Unix; "" follows the system. It may be called again at run time (on the
+// UI thread) to switch: strings fetched with T afterwards are in the new
+// language. On Windows and macOS go-locale asks the system, not the
+// environment, so there forced has no effect yet.
 func SetupLanguage(forced string) error {
 	if forced != "" {
 		// Fyne's lang has no setter for the language; it reads the
-		// environment when translations are added.
-		os.Setenv("LC_ALL", forced)
-		os.Setenv("LANGUAGE", forced)
+		// environment when translations are added. The environment is
+		// put back afterwards, so that choosing "system" later finds the
+		// system's locale and child processes see the original one.
+		for _, k := range []string{"LC_ALL", "LANGUAGE"} {
+			if v, ok := os.LookupEnv(k); ok {
+				defer os.Setenv(k, v)
+			} else {
+				defer os.Unsetenv(k)
+			}
+			os.Setenv(k, forced)
+		}
 	}
 	posixlocale.Apply() // lang reads the locale again here
 	defer posixlocale.Restore()

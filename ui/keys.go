@@ -7,6 +7,7 @@ import (
 
 	"github.com/siegel-app/siegel/app"
 	"github.com/siegel-app/siegel/cardreader"
+	"github.com/siegel-app/siegel/signing/demo"
 )
 
 // KeySource says where a key lives.
@@ -16,12 +17,13 @@ const (
 	SourceCard KeySource = iota + 1
 	SourceToken
 	SourceFile
+	SourceDemo
 )
 
 // KeyItem is one row of the key list.
 type KeyItem struct {
 	Source KeySource
-	URI    string // card:READER, pkcs11:…, pkcs12:PATH
+	URI    string // card:READER, pkcs11:…, pkcs12:PATH, demo:
 	Title  string
 	Detail string // PIN state, module or folder
 	// Blocked is set when the card says its PIN is blocked: signing
@@ -39,6 +41,9 @@ type KeyList struct {
 	// Status is a line about the PC/SC service or token listing.
 	Status   string
 	Selected string // URI of the chosen key, "" for none
+	// Demo lists the demo key last, so that the flow can be tried
+	// without a card or key file.
+	Demo bool
 }
 
 // NewKeyList returns an empty list.
@@ -96,7 +101,8 @@ func (l *KeyList) AddFile(path string) {
 	l.Selected = "pkcs12:" + path
 }
 
-// Items is the list as shown: cards (by reader name), token keys, files.
+// Items is the list as shown: cards (by reader name), token keys, files,
+// the demo key.
 func (l *KeyList) Items() []KeyItem {
 	var out []KeyItem
 	names := make([]string, 0, len(l.cards))
@@ -113,6 +119,10 @@ func (l *KeyList) Items() []KeyItem {
 	for _, f := range l.files {
 		out = append(out, KeyItem{Source: SourceFile, URI: "pkcs12:" + f, Title: filepath.Base(f),
 			Detail: T("Key file in {{.Dir}}", map[string]any{"Dir": filepath.Dir(f)})})
+	}
+	if l.Demo {
+		out = append(out, KeyItem{Source: SourceDemo, URI: demo.URI, Title: T("Demo key (for trying Siegel)"),
+			Detail: T("Signatures made with it have no legal effect")})
 	}
 	return out
 }

@@ -20,13 +20,15 @@ type Options struct {
 	Location string
 	Visible  bool
 	// Page (1-based) and the rectangle in PDF points from the lower-left
-	// corner; dragging a rectangle on the page comes later.
+	// corner, typed or dragged on the page.
 	Page, X, Y, W, H string
+	// Image is the stamp's PNG or JPEG, "" for none.
+	Image string
 }
 
 // NewOptions starts from the remembered settings.
 func NewOptions(s app.Settings) *Options {
-	o := &Options{Level: app.LevelBB, TSA: s.TSA, Page: "1", X: "50", Y: "50", W: "200", H: "60"}
+	o := &Options{Level: app.LevelBB, TSA: s.TSA, Image: s.StampImage, Page: "1", X: "50", Y: "50", W: "200", H: "60"}
 	if s.Level == app.LevelBT || (s.Level == "" && s.TSA != "") {
 		o.Level = app.LevelBT
 	}
@@ -66,6 +68,7 @@ func (o *Options) Request(in, out, key string) (app.SignRequest, error) {
 			return app.SignRequest{}, err
 		}
 		req.Visible = v
+		req.ImagePath = o.Image
 	}
 	return req, nil
 }

@@ -7,6 +7,8 @@ import (
 	"github.com/siegel-app/siegel/app/render"
 )
 
+var _ RenderedDoc = (*render.Document)(nil)
+
 // pdfium is the PageRenderer of the app: app/render's PDFium in
 // WebAssembly. Loading it takes from a tenth of a second (compilation
 // cached) to seconds (first start), so it starts loading at once in the

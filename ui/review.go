@@ -10,6 +10,7 @@ import (
 
 	"github.com/siegel-app/siegel/app"
 	"github.com/siegel-app/siegel/signing/audit"
+	"github.com/siegel-app/siegel/signing/demo"
 )
 
 // PageRenderer turns PDF bytes into pages; package app/render plugs in
@@ -22,6 +23,8 @@ type PageRenderer interface {
 type RenderedDoc interface {
 	Pages() int
 	Render(ctx context.Context, page int, dpi float64) (*image.RGBA, error)
+	// PageSize is the size of page (0-based) in points, as displayed.
+	PageSize(page int) (w, h float64, err error)
 	Close() error
 }
 
@@ -55,6 +58,10 @@ type FindingLine struct {
 func NewReviewModel(r *app.Review, now time.Time) ReviewModel {
 	m := ReviewModel{Prepared: r.Prepared, Page: max(r.StampPage-1, 0)}
 	add := func(label, value string) { m.Fields = append(m.Fields, Field{Label: label, Value: value}) }
+	if demo.IsDemo(r.Signer) {
+		// First line: nobody should mistake this for a real signature.
+		add(T("Demo key"), T("Signatures made with it have no legal effect"))
+	}
 	add(T("Document"), r.In)
 	add(T("Signed copy"), r.Out)
 	add(T("SHA-256 of the signed bytes"), groupHex(r.Digest))

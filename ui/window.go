@@ -3,7 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
-	"image"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -32,6 +32,12 @@ type Deps struct {
 	Watch      func(context.Context, func(cardreader.Event)) error         // nil: no card events
 	Renderer   PageRenderer                                                // nil: no preview
 	Now        func() time.Time
+	// SaveSettings stores the settings when the window changes them
+	// (last folder, TSA and level of a signature, stamp image, the
+	// settings dialog); nil: nothing is stored.
+	SaveSettings func(app.Settings) error
+	// Demo lists the demo key (signing/demo), which needs no card or file.
+	Demo bool
 }
 
 // DefaultDeps wires the window to package app, cardreader's watcher and
@@ -47,6 +53,14 @@ func DefaultDeps(s app.Settings) Deps {
 		},
 		Renderer: NewPDFium(),
 		Now:      time.Now,
+		SaveSettings: func(s app.Settings) error {
+			path, err := app.SettingsPath()
+			if err != nil {
+				return fmt.Errorf("save settings: %w", err)
+			}
+			return s.Save(path)
+		},
+		Demo: true,
 	}
 }
 
@@ -71,8 +85,14 @@ type Window struct {
 	signBtn   *widget.Button
 	progress  *widget.ProgressBarInfinite
 	message   *widget.Label
-	pinPad    dialog.Dialog                   // "enter the PIN on the reader", while signing
-	previews  map[*fyne.Container]RenderedDoc // open documents shown for paging, UI thread only
+	pinPad    dialog.Dialog               // "enter the PIN on the reader", while signing
+	previews  map[*fyne.Container]*viewer // open documents shown for paging, UI thread only
+	view      viewerState
+	tokenGen  int // the newest token listing, see loadTokens
+	// tokensShown, when set, is called after a token listing is shown
+	// (tests wait for it: Fyne's test driver runs fyne.Do in place).
+	tokensShown  func()
+	saveErrShown bool // a failed automatic save was shown, see saveSettings
 
 	// shown, when set, is told of each screen or dialog put up; tests
 	// use it to act on them.
@@ -92,7 +112,8 @@ func NewWindow(a fyne.App, deps Deps) *Window {
 		deps.Now = time.Now
 	}
 	w := &Window{app: a, deps: deps, keys: NewKeyList(), opts: NewOptions(deps.Settings),
-		previews: map[*fyne.Container]RenderedDoc{}}
+		previews: map[*fyne.Container]*viewer{}}
+	w.keys.Demo = deps.Demo
 	w.ctx, w.stop = context.WithCancel(context.Background())
 	w.win = a.NewWindow("Siegel")
 	w.win.SetContent(w.build())
@@ -101,6 +122,7 @@ func NewWindow(a fyne.App, deps Deps) *Window {
 	w.win.SetMaster()
 	w.win.SetCloseIntercept(func() { w.Close() })
 	w.shortcuts()
+	w.viewerShortcuts()
 	w.startBackground()
 	return w
 }
@@ -188,23 +210,28 @@ func (w *Window) optionsForm() fyne.CanvasObject {
 	level.SetSelected(o.Level)
 	reason := bound(o.Reason, func(s string) { o.Reason = s })
 	location := bound(o.Location, func(s string) { o.Location = s })
-	page, x, y := bound(o.Page, func(s string) { o.Page = s }), bound(o.X, func(s string) { o.X = s }), bound(o.Y, func(s string) { o.Y = s })
-	wd, ht := bound(o.W, func(s string) { o.W = s }), bound(o.H, func(s string) { o.H = s })
+	set := func(f *string) func(string) { return func(s string) { *f = s; w.stampEdited() } }
+	page, x, y := bound(o.Page, set(&o.Page)), bound(o.X, set(&o.X)), bound(o.Y, set(&o.Y))
+	wd, ht := bound(o.W, set(&o.W)), bound(o.H, set(&o.H))
 	rect := container.NewGridWithColumns(4, x, y, wd, ht)
 	page.SetPlaceHolder(T("Page"))
 	for _, e := range []*widget.Entry{x, y, wd, ht} {
 		e.SetPlaceHolder("pt")
 	}
-	place := container.NewVBox(widget.NewLabel(T("Page, x, y, width, height (pt)")), page, rect)
+	place := container.NewVBox(widget.NewLabel(T("Page, x, y, width, height (pt)")), page, rect,
+		widget.NewLabel(T("Or drag a rectangle on the page.")))
+	place.Add(w.stampImageRow())
 	place.Hide()
 	visible := widget.NewCheck(T("Visible stamp"), func(b bool) {
 		o.Visible = b
+		w.stampEdited()
 		if b {
 			place.Show()
 		} else {
 			place.Hide()
 		}
 	})
+	w.view.stamp = stampFields{visible, page, x, y, wd, ht}
 	return widget.NewForm(
 		widget.NewFormItem(T("Level"), level),
 		widget.NewFormItem(T("Time stamp (TSA)"), tsa),
@@ -235,9 +262,13 @@ func (w *Window) shortcuts() {
 	signItem := fyne.NewMenuItem(T("Sign…"), w.StartSign)
 	signItem.Shortcut = sign
 	keyItem := fyne.NewMenuItem(T("Add key file…"), w.addKeyFile)
+	settings := &desktop.CustomShortcut{KeyName: fyne.KeyComma, Modifier: mod}
+	c.AddShortcut(settings, func(fyne.Shortcut) { w.ShowSettings() })
+	settingsItem := fyne.NewMenuItem(T("Settings…"), w.ShowSettings)
+	settingsItem.Shortcut = settings
 	quitItem := fyne.NewMenuItem(T("Quit"), w.app.Quit)
 	quitItem.Shortcut, quitItem.IsQuit = quit, true
-	w.win.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu(T("File"), openItem, signItem, keyItem, fyne.NewMenuItemSeparator(), quitItem)))
+	w.win.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu(T("File"), openItem, signItem, w.verifyMenuItem(), keyItem, settingsItem, fyne.NewMenuItemSeparator(), quitItem)))
 }
 
 // startBackground watches card readers and lists tokens; both may take
@@ -249,17 +280,7 @@ func (w *Window) startBackground() {
 			fyne.Do(func() { w.keys.Apply(ev); w.refreshKeys() })
 		})
 	}
-	if w.deps.ListTokens != nil {
-		go func() {
-			mods, err := w.deps.ListTokens(w.ctx, w.deps.Settings.CardModules)
-			fyne.Do(func() {
-				if err == nil {
-					w.keys.SetTokens(mods)
-				}
-				w.refreshKeys()
-			})
-		}()
-	}
+	w.loadTokens()
 }
 
 func (w *Window) refreshKeys() {
@@ -282,6 +303,9 @@ func (w *Window) Open(path string) {
 		return
 	}
 	w.doc = path
+	if abs, err := filepath.Abs(path); err == nil {
+		w.saveSettings(func(s *app.Settings) { s.LastFolder = filepath.Dir(abs) })
+	}
 	w.docLabel.SetText(path)
 	w.out.SetText(DefaultOut(path))
 	w.setMessage("")
@@ -298,6 +322,7 @@ func (w *Window) showPreview(box *fyne.Container, path string, first int) {
 		old.Close()
 		delete(w.previews, box)
 	}
+	current := w.view.loading(box)
 	r := w.deps.Renderer
 	if r == nil {
 		return
@@ -316,18 +341,14 @@ func (w *Window) showPreview(box *fyne.Container, path string, first int) {
 			return
 		}
 		fyne.Do(func() {
-			w.previews[box] = doc
-			p := newPager(doc, min(max(first, 0), doc.Pages()-1), func(page int, show func(image.Image)) {
-				go func() {
-					img, err := doc.Render(w.ctx, page, 100)
-					if err != nil {
-						return
-					}
-					fyne.Do(func() { show(img) })
-				}()
-			})
-			box.Objects = []fyne.CanvasObject{p.content}
+			if !current() {
+				doc.Close() // box shows another document by now
+				return
+			}
+			v := w.newViewerFor(box, doc, first)
+			box.Objects = []fyne.CanvasObject{v.content}
 			box.Refresh()
+			w.notify("preview", v)
 		})
 	}()
 }
@@ -440,6 +461,15 @@ func (w *Window) runSign(req app.SignRequest) {
 			if w.pinPad != nil {
 				w.pinPad.Hide()
 				w.pinPad = nil
+			}
+			if err == nil {
+				// Remembered once a signature worked, not as typed.
+				w.saveSettings(func(s *app.Settings) {
+					s.Level = req.Level
+					if req.TSA != "" {
+						s.TSA = req.TSA
+					}
+				})
 			}
 			w.showResult(res, err)
 		})
@@ -571,7 +601,11 @@ func (w *Window) showResult(res *app.SignResult, err error) {
 	folder := widget.NewButtonWithIcon(T("Open folder"), theme.FolderOpenIcon(), func() {
 		w.app.OpenURL(&url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Dir(res.Out))})
 	})
-	d := dialog.NewCustom(T("Signed"), T("Close"), container.NewVBox(text, folder), w.win)
-	d.Resize(fyne.NewSize(520, 200))
+	open := widget.NewButtonWithIcon(T("Open"), theme.DocumentIcon(), func() { w.app.OpenURL(fileURL(res.Out)) })
+	check := widget.NewLabel("")
+	check.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustom(T("Signed"), T("Close"), container.NewVBox(text, check, container.NewHBox(open, folder)), w.win)
+	d.Resize(fyne.NewSize(560, 260))
 	d.Show()
+	w.checkSigned(res.Out, check)
 }

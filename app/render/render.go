@@ -367,6 +367,9 @@ func draw(inst pdfium.Pdfium, p requests.Page, dpi float64) (*image.RGBA, error)
 		Width:       w,
 		Height:      h,
 		RenderFlags: enums.FPDF_RENDER_FLAG_ANNOT,
+		// Widgets, a visible signature among them, are drawn only by
+		// PDFium's form-fill layer (FPDF_FFLDraw), not by FPDF_ANNOT.
+		RenderForm: true,
 	})
 	if err != nil {
 		return nil, classify(err)

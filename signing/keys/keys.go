@@ -1,7 +1,7 @@
 // Package keys opens a signing.Key from its URI, choosing the backend by
 // scheme: RFC 7512 "pkcs11:" URIs for tokens, cards and HSMs,
-// "card:READER" for the card in a PC/SC reader, and "pkcs12:/path/file.p12"
-// for key files.
+// "card:READER" for the card in a PC/SC reader, "pkcs12:/path/file.p12"
+// for key files, and "demo:" for the demo key that needs no card or file.
 package keys
 
 import (
@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/siegel-app/siegel/signing"
+	"github.com/siegel-app/siegel/signing/demo"
 	"github.com/siegel-app/siegel/signing/pkcs11"
 	"github.com/siegel-app/siegel/signing/pkcs11/agent"
 	"github.com/siegel-app/siegel/signing/pkcs12"
@@ -50,7 +51,9 @@ func Open(ctx context.Context, uri string, opts Options) (signing.Key, error) {
 			return nil, fmt.Errorf("key %q: no file named", uri)
 		}
 		return pkcs12.Open(ctx, path, opts.PIN)
+	case "demo":
+		return demo.Open()
 	default:
-		return nil, fmt.Errorf("key %q: %w key scheme %q (use pkcs11:, card: or pkcs12:)", uri, signing.ErrUnsupported, scheme)
+		return nil, fmt.Errorf("key %q: %w key scheme %q (use pkcs11:, card:, pkcs12: or demo:)", uri, signing.ErrUnsupported, scheme)
 	}
 }
