@@ -41,7 +41,7 @@ func runSign(env Env, args []string) int {
 	reason := fs.String("reason", "", "reason for signing")
 	location := fs.String("location", "", "where the document is signed")
 	contact := fs.String("contact", "", "contact information of the signer")
-	visible := fs.String("visible", "", "visible stamp at `PAGE:X,Y,W,H` (PDF points from the lower-left corner); invisible by default")
+	visible := fs.String("visible", "", "visible stamp at `PAGE:X,Y,W,H` (PDF points from the lower-left corner of the page as displayed); invisible by default")
 	image := fs.String("image", "", "PNG or JPEG `file` for the visible stamp")
 	var certify certifyFlag
 	fs.Var(&certify, "certify", "certification signature; --certify=P with DocMDP permission P 1, 2 (default) or 3")

@@ -14,8 +14,11 @@ import (
 
 // appearance writes the stamp's normal appearance: a form XObject
 // (ISO 32000-1 §8.10) with a frame, the optional image on the left and the
-// text lines in Helvetica on the right. Returns its reference.
-func appearance(w *writer, v *Visible) (Ref, error) {
+// text lines in Helvetica on the right, drawn upright in v.W×v.H. matrix,
+// when not nil, is the form matrix that keeps it upright on a rotated page;
+// the viewer fits the turned bounding box to the widget's /Rect
+// (ISO 32000-1 §12.5.5). Returns its reference.
+func appearance(w *writer, v *Visible, matrix Array) (Ref, error) {
 	res := Dict{"Font": Dict{"F1": Dict{
 		"Type": Name("Font"), "Subtype": Name("Type1"),
 		"BaseFont": Name("Helvetica"), "Encoding": Name("WinAnsiEncoding"),
@@ -78,8 +81,12 @@ func appearance(w *writer, v *Visible) (Ref, error) {
 		}
 		c.WriteString("ET\n")
 	}
-	w.stream(apRef, Dict{"Type": Name("XObject"), "Subtype": Name("Form"),
-		"BBox": Array{0, 0, v.W, v.H}, "Resources": res}, c.Bytes())
+	form := Dict{"Type": Name("XObject"), "Subtype": Name("Form"),
+		"BBox": Array{0, 0, v.W, v.H}, "Resources": res}
+	if matrix != nil {
+		form["Matrix"] = matrix
+	}
+	w.stream(apRef, form, c.Bytes())
 	return apRef, nil
 }
 

@@ -45,8 +45,11 @@ type Options struct {
 
 // Visible is a signature stamp.
 type Visible struct {
-	Page       int     // 1-based
-	X, Y, W, H float64 // in PDF user space units, from the page's lower-left corner
+	Page int // 1-based
+	// X, Y, W, H are in points from the lower-left corner of the page as
+	// displayed: its crop box (else media box), turned by its /Rotate, as
+	// a viewer shows it. The stamp reads upright there.
+	X, Y, W, H float64
 	Lines      []string
 	Image      []byte // PNG or JPEG, drawn at the stamp's left; optional
 }
@@ -434,7 +437,7 @@ func buildUpdate(doc *document, opts Options) (*update, error) {
 	if opts.Visible != nil {
 		pageNo = opts.Visible.Page
 	}
-	pageRef, page, err := doc.page(pageNo)
+	pageRef, page, pageAttrs, err := doc.pageInherited(pageNo)
 	if err != nil {
 		return nil, err
 	}
@@ -498,8 +501,21 @@ func buildUpdate(doc *document, opts Options) (*update, error) {
 		if v.W <= 0 || v.H <= 0 {
 			return nil, errors.New("visible signature needs a positive width and height")
 		}
-		widget["Rect"] = Array{v.X, v.Y, v.X + v.W, v.Y + v.H}
-		ap, err := appearance(w, v)
+		g, err := doc.geometry(pageAttrs)
+		if err != nil {
+			return nil, fmt.Errorf("page %d: %w", pageNo, err)
+		}
+		// The stamp is placed on the page as displayed; a little slack
+		// absorbs rounding in a caller's conversion to points.
+		const slack = 0.01
+		pw, ph := g.size()
+		if !(v.X >= -slack && v.Y >= -slack && v.X+v.W <= pw+slack && v.Y+v.H <= ph+slack) {
+			return nil, fmt.Errorf("visible signature at %g,%g (%g x %g points) lies outside page %d, which is %g x %g points as displayed",
+				v.X, v.Y, v.W, v.H, pageNo, pw, ph)
+		}
+		rx, ry, rw, rh := g.toUser(v.X, v.Y, v.W, v.H)
+		widget["Rect"] = Array{rx, ry, rx + rw, ry + rh}
+		ap, err := appearance(w, v, g.matrix())
 		if err != nil {
 			return nil, err
 		}
