@@ -85,6 +85,13 @@ func TestOptionsRequest(t *testing.T) {
 		{name: "no document", opts: Options{Level: app.LevelBB}, key: "card:R", wantErr: ErrNoDocument},
 		{name: "no key", opts: Options{Level: app.LevelBB}, in: "a.pdf", wantErr: ErrNoKey},
 		{name: "B-T without TSA", opts: Options{Level: app.LevelBT, TSA: " "}, in: "a.pdf", key: "card:R", wantErr: ErrNoTSA},
+		{name: "B-LT without TSA", opts: Options{Level: app.LevelBLT}, in: "a.pdf", key: "card:R", wantErr: ErrNoTSA},
+		{name: "B-LTA", opts: Options{Level: app.LevelBLTA, TSA: " http://tsa "}, in: "a.pdf", key: "card:R",
+			check: func(t *testing.T, r app.SignRequest) {
+				if r.TSA != "http://tsa" || r.Level != app.LevelBLTA {
+					t.Errorf("request = %+v", r)
+				}
+			}},
 		{name: "bad rectangle", opts: Options{Level: app.LevelBB, Visible: true, Page: "1", X: "0", Y: "0", W: "0", H: "10"},
 			in: "a.pdf", key: "card:R", wantErr: ErrRectangle},
 		{name: "B-B invisible", opts: Options{Level: app.LevelBB, TSA: "http://tsa", Reason: " approved "}, in: "a.pdf", key: "card:R",
@@ -120,6 +127,12 @@ func TestNewOptionsFromSettings(t *testing.T) {
 	}
 	if o := NewOptions(app.Settings{}); o.Level != app.LevelBB {
 		t.Errorf("without a TSA the default level is %s", o.Level)
+	}
+	if o := NewOptions(app.Settings{TSA: "http://tsa", Level: app.LevelBLTA}); o.Level != app.LevelBLTA {
+		t.Errorf("remembered B-LTA became %s", o.Level)
+	}
+	if o := NewOptions(app.Settings{Level: "B-X"}); o.Level != app.LevelBB {
+		t.Errorf("an unknown remembered level became %s", o.Level)
 	}
 }
 

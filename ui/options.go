@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -14,7 +15,7 @@ import (
 // Options is the view-model of the signature options form. Numbers stay
 // strings as typed; Request checks them.
 type Options struct {
-	Level    string // app.LevelBB or app.LevelBT
+	Level    string // one of Levels
 	TSA      string
 	Reason   string
 	Location string
@@ -26,10 +27,20 @@ type Options struct {
 	Image string
 }
 
+// Levels are the PAdES baseline levels the window offers, lowest first.
+var Levels = []string{app.LevelBB, app.LevelBT, app.LevelBLT, app.LevelBLTA}
+
+// NeedsTSA reports whether level needs a time-stamping authority: every
+// level above B-B has a signature timestamp.
+func NeedsTSA(level string) bool { return level != app.LevelBB }
+
 // NewOptions starts from the remembered settings.
 func NewOptions(s app.Settings) *Options {
 	o := &Options{Level: app.LevelBB, TSA: s.TSA, Image: s.StampImage, Page: "1", X: "50", Y: "50", W: "200", H: "60"}
-	if s.Level == app.LevelBT || (s.Level == "" && s.TSA != "") {
+	switch {
+	case slices.Contains(Levels, s.Level):
+		o.Level = s.Level
+	case s.Level == "" && s.TSA != "":
 		o.Level = app.LevelBT
 	}
 	return o
@@ -39,7 +50,7 @@ func NewOptions(s app.Settings) *Options {
 var (
 	ErrNoDocument = errors.New("no document open")
 	ErrNoKey      = errors.New("no key chosen")
-	ErrNoTSA      = errors.New("level B-T needs a time-stamping authority URL")
+	ErrNoTSA      = errors.New("levels above B-B need a time-stamping authority URL")
 	ErrRectangle  = errors.New("the page and rectangle must be positive numbers")
 )
 
@@ -51,12 +62,12 @@ func (o *Options) Request(in, out, key string) (app.SignRequest, error) {
 		return app.SignRequest{}, ErrNoDocument
 	case key == "":
 		return app.SignRequest{}, ErrNoKey
-	case o.Level == app.LevelBT && strings.TrimSpace(o.TSA) == "":
+	case NeedsTSA(o.Level) && strings.TrimSpace(o.TSA) == "":
 		return app.SignRequest{}, ErrNoTSA
 	}
 	req := app.SignRequest{KeyURI: key, In: in, Out: out, Level: o.Level,
 		Reason: strings.TrimSpace(o.Reason), Location: strings.TrimSpace(o.Location), Lang: "en"}
-	if o.Level == app.LevelBT {
+	if NeedsTSA(o.Level) {
 		req.TSA = strings.TrimSpace(o.TSA)
 	}
 	if isGerman() {
@@ -110,7 +121,7 @@ func errorText(err error) string {
 	case errors.Is(err, ErrNoKey):
 		return T("Choose a key to sign with.")
 	case errors.Is(err, ErrNoTSA):
-		return T("Level B-T needs a time-stamping authority URL.")
+		return T("Levels B-T, B-LT and B-LTA need a time-stamping authority URL.")
 	case errors.Is(err, ErrRectangle):
 		return T("The page and rectangle must be positive numbers.")
 	}

@@ -47,7 +47,7 @@ func languageName(code string) string {
 type SettingsModel struct {
 	Modules    []string // PKCS#11 modules for cards and tokens
 	TSA        string
-	Level      string // app.LevelBB or app.LevelBT
+	Level      string // one of Levels
 	StampImage string // "" for none
 	Language   string // "", "de" or "en"
 	orig       app.Settings
@@ -229,7 +229,7 @@ func (w *Window) ShowSettings() {
 		return nil
 	}
 	v.tsa.OnChanged = func(s string) { m.TSA = s }
-	v.level = widget.NewRadioGroup([]string{app.LevelBB, app.LevelBT}, func(s string) { m.Level = s })
+	v.level = widget.NewRadioGroup(Levels, func(s string) { m.Level = s })
 	v.level.Horizontal, v.level.Required = true, true
 	v.level.SetSelected(m.Level)
 	chooseStamp := widget.NewButtonWithIcon(T("Choose…"), theme.FileImageIcon(), func() {

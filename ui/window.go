@@ -197,9 +197,9 @@ func (w *Window) optionsForm() fyne.CanvasObject {
 	tsa.SetText(o.TSA)
 	tsa.SetPlaceHolder("https://…")
 	tsa.OnChanged = func(s string) { o.TSA = s }
-	level := widget.NewRadioGroup([]string{app.LevelBB, app.LevelBT}, func(s string) {
+	level := widget.NewRadioGroup(Levels, func(s string) {
 		o.Level = s
-		if s == app.LevelBT {
+		if NeedsTSA(s) {
 			tsa.Enable()
 		} else {
 			tsa.Disable()
@@ -222,6 +222,7 @@ func (w *Window) optionsForm() fyne.CanvasObject {
 		widget.NewLabel(T("Or drag a rectangle on the page.")))
 	place.Add(w.stampImageRow())
 	place.Hide()
+	var form *widget.Form
 	visible := widget.NewCheck(T("Visible stamp"), func(b bool) {
 		o.Visible = b
 		w.stampEdited()
@@ -230,15 +231,21 @@ func (w *Window) optionsForm() fyne.CanvasObject {
 		} else {
 			place.Hide()
 		}
+		if form != nil {
+			// The form's rows change height: lay it out again now, not
+			// at the next frame, so no entry is drawn at a stale size.
+			form.Refresh()
+		}
 	})
 	w.view.stamp = stampFields{visible, page, x, y, wd, ht}
-	return widget.NewForm(
+	form = widget.NewForm(
 		widget.NewFormItem(T("Level"), level),
 		widget.NewFormItem(T("Time stamp (TSA)"), tsa),
 		widget.NewFormItem(T("Reason"), reason),
 		widget.NewFormItem(T("Location"), location),
 		widget.NewFormItem("", container.NewVBox(visible, place)),
 	)
+	return form
 }
 
 func bound(v string, set func(string)) *widget.Entry {
@@ -498,6 +505,12 @@ func stepText(step string) string {
 		return T("Signing…")
 	case "writing":
 		return T("Writing the signed copy…")
+	case "checking content":
+		return T("Checking the document's content…")
+	case "fetching revocation":
+		return T("Fetching revocation data for the certificates…")
+	case "time-stamping document":
+		return T("Adding the document timestamp…")
 	}
 	return step
 }
@@ -506,6 +519,7 @@ func stepText(step string) string {
 func (w *Window) review(ctx context.Context, r *app.Review) error {
 	m := NewReviewModel(r, w.deps.Now())
 	decided := make(chan bool, 1)
+	var box *fyne.Container // set on the UI thread, read there
 	fyne.Do(func() {
 		decide := func(ok bool) {
 			select {
@@ -514,13 +528,24 @@ func (w *Window) review(ctx context.Context, r *app.Review) error {
 			}
 		}
 		v := newReviewView(m, previewPlaceholder(), func() { decide(true) }, func() { decide(false) })
+		box = v.previewContainer
 		w.win.SetContent(v.content)
-		w.showPreview(v.previewContainer, m.Prepared, m.Page)
+		w.showPreview(box, m.Prepared, m.Page)
 		w.notify("review", v)
 	})
+	// Leaving the Review closes its document: the prepared file is
+	// renamed or removed next, and PDFium holds a copy of it.
+	leave := func() {
+		fyne.Do(func() {
+			if box != nil {
+				w.dropPreview(box)
+			}
+			w.win.SetContent(w.main)
+		})
+	}
 	select {
 	case ok := <-decided:
-		fyne.Do(func() { w.win.SetContent(w.main) })
+		leave()
 		if !ok {
 			return signing.ErrCancelled
 		}
@@ -529,6 +554,7 @@ func (w *Window) review(ctx context.Context, r *app.Review) error {
 		r.AcceptFindings = m.Blocking
 		return nil
 	case <-ctx.Done():
+		leave()
 		return ctx.Err()
 	}
 }
