@@ -33,3 +33,10 @@ func ListTokens(ctx context.Context, modules []string) ([]ModuleTokens, error) {
 	}
 	return out, nil
 }
+
+// TokenInReader reports whether a token whose slot is described as
+// slotDescription sits in the PC/SC reader named reader (OpenSC names
+// its slots after their readers), so a list can show a card once.
+func TokenInReader(slotDescription, reader string) bool {
+	return pkcs11.SlotOfReader(slotDescription, reader)
+}

@@ -29,6 +29,7 @@ type KeyItem struct {
 	// Blocked is set when the card says its PIN is blocked: signing
 	// with it cannot work.
 	Blocked bool
+	slot    string // a token's slot description, to match it to a reader
 }
 
 // KeyList is the view-model of the key list: cards from reader events,
@@ -87,7 +88,7 @@ func (l *KeyList) SetTokens(mods []app.ModuleTokens) {
 				}
 				l.tokens = append(l.tokens, KeyItem{Source: SourceToken, URI: k.URI, Title: title,
 					Detail:  T("Token {{.Token}} ({{.Module}})", map[string]any{"Token": t.Label, "Module": filepath.Base(m.Module)}),
-					Blocked: t.PINLocked})
+					Blocked: t.PINLocked, slot: t.SlotDescription})
 			}
 		}
 	}
@@ -115,7 +116,13 @@ func (l *KeyList) Items() []KeyItem {
 	for _, n := range names {
 		out = append(out, cardItem(l.cards[n]))
 	}
-	out = append(out, l.tokens...)
+	// A card in a reader is listed once, as the card: its PKCS#11 token
+	// (OpenSC's slot named after the reader) is the same key.
+	for _, it := range l.tokens {
+		if !slices.ContainsFunc(names, func(n string) bool { return app.TokenInReader(it.slot, n) }) {
+			out = append(out, it)
+		}
+	}
 	for _, f := range l.files {
 		out = append(out, KeyItem{Source: SourceFile, URI: "pkcs12:" + f, Title: filepath.Base(f),
 			Detail: T("Key file in {{.Dir}}", map[string]any{"Dir": filepath.Dir(f)})})

@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -71,6 +72,30 @@ func TestKeyListTokensAndFiles(t *testing.T) {
 	}
 	if items[1].URI != "pkcs12:/home/erika/key.p12" || l.Selected != items[1].URI {
 		t.Errorf("file = %+v, selected %q", items[1], l.Selected)
+	}
+}
+
+// TestKeyListCardOnce: a card's PKCS#11 token (OpenSC names the slot
+// after the reader) is not listed beside the card itself; other tokens
+// are, and the token comes back when the card's reader empties.
+func TestKeyListCardOnce(t *testing.T) {
+	l := NewKeyList()
+	cert := &x509.Certificate{Subject: pkix.Name{CommonName: "Erika Mustermann"}}
+	l.SetTokens([]app.ModuleTokens{{Module: "opensc-pkcs11.so", Tokens: []pkcs11.TokenInfo{
+		{Label: "PIV", SlotDescription: "Virtual PCD 00 00", Keys: []pkcs11.KeyInfo{{Certificate: cert, URI: "pkcs11:token=PIV;id=%02"}}},
+		{Label: "HSM", SlotDescription: "SoftHSM slot 0", Keys: []pkcs11.KeyInfo{{Certificate: cert, URI: "pkcs11:token=HSM;id=%01"}}},
+	}}})
+	l.Apply(cardreader.Event{Kind: cardreader.CardInserted, Reader: cardreader.Reader{Name: "Virtual PCD 00 00", Card: &cardreader.Card{Name: "PIV"}}})
+	var uris []string
+	for _, it := range l.Items() {
+		uris = append(uris, it.URI)
+	}
+	if want := []string{"card:Virtual PCD 00 00", "pkcs11:token=HSM;id=%01"}; !slices.Equal(uris, want) {
+		t.Errorf("items %q, want %q", uris, want)
+	}
+	l.Apply(cardreader.Event{Kind: cardreader.CardRemoved, Reader: cardreader.Reader{Name: "Virtual PCD 00 00"}})
+	if n := len(l.Items()); n != 2 {
+		t.Errorf("%d items after the card left, want both tokens (until relisted)", n)
 	}
 }
 

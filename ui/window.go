@@ -88,7 +88,8 @@ type Window struct {
 	pinPad    dialog.Dialog               // "enter the PIN on the reader", while signing
 	previews  map[*fyne.Container]*viewer // open documents shown for paging, UI thread only
 	view      viewerState
-	tokenGen  int // the newest token listing, see loadTokens
+	tokenGen  int         // the newest token listing, see loadTokens
+	relist    *time.Timer // a token listing after card events, see tokensChanged
 	// tokensShown, when set, is called after a token listing is shown
 	// (tests wait for it: Fyne's test driver runs fyne.Do in place).
 	tokensShown  func()
@@ -284,11 +285,31 @@ func (w *Window) shortcuts() {
 func (w *Window) startBackground() {
 	if w.deps.Watch != nil {
 		go w.deps.Watch(w.ctx, func(ev cardreader.Event) {
-			fyne.Do(func() { w.keys.Apply(ev); w.refreshKeys() })
+			fyne.Do(func() {
+				w.keys.Apply(ev)
+				w.refreshKeys()
+				if ev.Kind != cardreader.ServiceDown {
+					w.tokensChanged()
+				}
+			})
 		})
 	}
 	w.loadTokens()
 }
+
+// tokensChanged lists the tokens again a moment after a card or reader
+// came or went (USB tokens are PC/SC readers too), once for a burst of
+// events; UI thread only.
+func (w *Window) tokensChanged() {
+	if w.relist != nil {
+		w.relist.Stop()
+	}
+	w.relist = time.AfterFunc(relistDelay, func() { fyne.Do(w.loadTokens) })
+}
+
+// relistDelay lets a burst of reader events settle, and pcscd and the
+// card finish their reset, before the tokens are listed again.
+var relistDelay = time.Second
 
 func (w *Window) refreshKeys() {
 	status := w.keys.Status

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -183,5 +184,43 @@ func TestDropAndNoOverwrite(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(DefaultOut(in)); string(data) != "earlier" {
 		t.Error("existing file changed")
+	}
+}
+
+// TestTokensRelistedOnCardEvents: a card or USB token arriving lists the
+// PKCS#11 tokens again, once for a burst of events.
+func TestTokensRelistedOnCardEvents(t *testing.T) {
+	old := relistDelay
+	relistDelay = 200 * time.Millisecond
+	t.Cleanup(func() { relistDelay = old })
+	var mu sync.Mutex
+	lists := 0
+	emitted := make(chan struct{})
+	w := NewWindow(test.NewTempApp(t), Deps{
+		ListTokens: func(context.Context, []string) ([]app.ModuleTokens, error) {
+			mu.Lock()
+			lists++
+			mu.Unlock()
+			return nil, nil
+		},
+		Watch: func(ctx context.Context, emit func(cardreader.Event)) error {
+			for _, k := range []cardreader.EventKind{cardreader.ReaderAdded, cardreader.CardInserted} {
+				emit(cardreader.Event{Kind: k, Reader: cardreader.Reader{Name: "Token", Card: &cardreader.Card{}}})
+			}
+			close(emitted)
+			<-ctx.Done()
+			return nil
+		},
+	})
+	defer w.Close()
+	<-emitted
+	count := func() int { mu.Lock(); defer mu.Unlock(); return lists }
+	deadline := time.Now().Add(10 * time.Second)
+	for count() < 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(5 * relistDelay) // a second relisting would come by now
+	if n := count(); n != 2 {
+		t.Errorf("tokens listed %d times, want 2 (at start, after the events)", n)
 	}
 }
