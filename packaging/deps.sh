@@ -8,7 +8,7 @@ pkgs=(
   libpcsclite-dev pcscd pcsc-tools         # smart card readers, ATR list
   vsmartcard-vpcd                          # virtual reader for tests
   opensc opensc-pkcs11 softhsm2 p11-kit    # PKCS#11 modules: cards, test HSM
-  openssl poppler-utils qpdf               # independent judges in tests
+  openssl poppler-utils qpdf xmlsec1       # independent judges in tests
   libgl1-mesa-dev xorg-dev                 # Fyne (the desktop app) builds with cgo
   xvfb dbus-daemon imagemagick             # GUI smoke test: headless X, D-Bus, screenshots
 )
