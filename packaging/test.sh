@@ -41,6 +41,7 @@ fuzz ./signing/audit FuzzInspect
 fuzz ./signing/cms FuzzParse
 fuzz ./signing/pkcs11 FuzzParseURI
 fuzz ./cardreader FuzzParseATRTable
+fuzz ./signing/trustlist FuzzParse
 echo "== GUI smoke test (the real binary under Xvfb)"
 bash packaging/gui-smoke.sh
 
