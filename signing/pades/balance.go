@@ -137,6 +137,9 @@ const maxObject = 4 << 20
 // checkXrefChain runs balanced over every trailer and cross-reference stream
 // dictionary that pdf.NewReader will parse, following /Prev, before it does.
 func checkXrefChain(r io.ReaderAt, size int64) error {
+	if err := eofNearEnd(r, size); err != nil { // revision.go
+		return err
+	}
 	tail := make([]byte, min(size, 2048))
 	n, _ := r.ReadAt(tail, size-int64(len(tail)))
 	tail = tail[:n]

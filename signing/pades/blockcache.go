@@ -1,6 +1,9 @@
 package pades
 
-import "io"
+import (
+	"fmt"
+	"io"
+)
 
 // blockCache serves small reads from a few cached 64 KiB blocks. Parsing
 // reads objects in many small pieces; without it a 100-page document costs
@@ -10,7 +13,15 @@ type blockCache struct {
 	size   int64
 	blocks map[int64][]byte
 	order  []int64
+	// left is the bytes the cache may still serve. Parsing a hostile file
+	// can read the same bytes again and again (objects nested in other
+	// objects' unclosed strings or arrays, each checked by balancedAt up
+	// to maxObject), so the total is bounded by the file's size.
+	left int64
 }
+
+// ErrReadBudget is the error of reads beyond a file's read budget.
+var ErrReadBudget = fmt.Errorf("%w: the file makes the reader read too much", ErrDamaged)
 
 const (
 	blockSize  = 64 << 10
@@ -18,12 +29,15 @@ const (
 )
 
 func newBlockCache(r io.ReaderAt, size int64) *blockCache {
-	return &blockCache{r: r, size: size, blocks: map[int64][]byte{}}
+	return &blockCache{r: r, size: size, blocks: map[int64][]byte{}, left: 64*size + 1<<30}
 }
 
 func (c *blockCache) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, io.ErrUnexpectedEOF
+	}
+	if c.left -= int64(len(p)); c.left < 0 {
+		return 0, ErrReadBudget
 	}
 	n := 0
 	for n < len(p) {

@@ -276,26 +276,11 @@ func (f *fetch) checkOCSP(der []byte, cert, issuer *x509.Certificate) (*ocsp.Res
 		}
 		return nil, fmt.Errorf("%w: %v", ErrBadResponse, err)
 	}
-	switch rc := resp.Certificate; {
-	case rc == nil:
-		if err := resp.CheckSignatureFrom(issuer); err != nil {
-			return nil, fmt.Errorf("%w: not signed by the issuer %s: %v", ErrBadResponse, name(issuer), err)
-		}
-	case bytes.Equal(rc.Raw, issuer.Raw):
-		// Signed by the issuer itself.
-	default:
-		// A delegated responder: issued by the same CA for OCSP signing
-		// (RFC 6960 §4.2.2.2), and valid now.
-		if err := rc.CheckSignatureFrom(issuer); err != nil {
-			return nil, fmt.Errorf("%w: responder %s is not issued by %s: %v", ErrBadResponse, name(rc), name(issuer), err)
-		}
-		delegated := false
-		for _, u := range rc.ExtKeyUsage {
-			delegated = delegated || u == x509.ExtKeyUsageOCSPSigning
-		}
-		if !delegated {
-			return nil, fmt.Errorf("%w: responder %s lacks the OCSPSigning extended key usage", ErrBadResponse, name(rc))
-		}
+	if err := checkResponder(resp, issuer); err != nil {
+		return nil, err
+	}
+	// A delegated responder must be valid now.
+	if rc := resp.Certificate; rc != nil && !bytes.Equal(rc.Raw, issuer.Raw) {
 		if now := f.c.now(); now.Before(rc.NotBefore) || now.After(rc.NotAfter) {
 			return nil, fmt.Errorf("%w: responder certificate %s is not valid now", ErrBadResponse, name(rc))
 		}
@@ -308,6 +293,32 @@ func (f *fetch) checkOCSP(der []byte, cert, issuer *x509.Certificate) (*ocsp.Res
 		return nil, fmt.Errorf("%w: out of date (nextUpdate %s)", ErrBadResponse, resp.NextUpdate.UTC().Format(time.RFC3339))
 	}
 	return resp, nil
+}
+
+// checkResponder checks who signed an OCSP answer (RFC 6960 §4.2.2.2):
+// the issuer itself, or a responder the issuer delegated with
+// id-kp-OCSPSigning. Validity periods are the caller's question.
+func checkResponder(resp *ocsp.Response, issuer *x509.Certificate) error {
+	switch rc := resp.Certificate; {
+	case rc == nil:
+		if err := resp.CheckSignatureFrom(issuer); err != nil {
+			return fmt.Errorf("%w: not signed by the issuer %s: %v", ErrBadResponse, name(issuer), err)
+		}
+	case bytes.Equal(rc.Raw, issuer.Raw):
+		// Signed by the issuer itself.
+	default:
+		if err := rc.CheckSignatureFrom(issuer); err != nil {
+			return fmt.Errorf("%w: responder %s is not issued by %s: %v", ErrBadResponse, name(rc), name(issuer), err)
+		}
+		delegated := false
+		for _, u := range rc.ExtKeyUsage {
+			delegated = delegated || u == x509.ExtKeyUsageOCSPSigning
+		}
+		if !delegated {
+			return fmt.Errorf("%w: responder %s lacks the OCSPSigning extended key usage", ErrBadResponse, name(rc))
+		}
+	}
+	return nil
 }
 
 // crl fetches the issuer's CRL from the first distribution point that

@@ -21,6 +21,7 @@ func (v *pdfVerifier) cmsSignature(s *Signature, d pades.Dict, contents []byte) 
 		s.set(TotalFailed, FormatFailure, fmt.Sprintf("The signature value cannot be read: %v.", err))
 		return
 	}
+	v.rememberCMS(sd, contents)
 	s.Signer = signerOf(sd.Signer())
 	if !v.integrity(s, sd, s.ByteRange) {
 		return
@@ -118,8 +119,12 @@ func (v *pdfVerifier) signatureTimestamp(sd *cms.SignedData) (time.Time, error) 
 		return time.Time{}, err
 	}
 	tsa := tsd.Signer()
-	if _, err := v.chain(tsa, tsd.Certificates, info.GenTime, x509.ExtKeyUsageTimeStamping); err != nil {
+	tsaChain, err := v.chain(tsa, tsd.Certificates, info.GenTime, x509.ExtKeyUsageTimeStamping)
+	if err != nil {
 		return time.Time{}, fmt.Errorf("its authority (%s) is not trusted: %v", tsa.Subject.CommonName, err)
+	}
+	if err := v.tsaRevoked(tsaChain, sd, info.GenTime); err != nil {
+		return time.Time{}, err
 	}
 	return info.GenTime, nil
 }
@@ -214,7 +219,7 @@ func (v *pdfVerifier) chain(leaf *x509.Certificate, certs []*x509.Certificate, a
 		return nil, errors.New("no signing certificate")
 	}
 	inter := x509.NewCertPool()
-	for _, c := range certs {
+	for _, c := range append(append([]*x509.Certificate{}, certs...), v.dssCerts()...) {
 		if c != leaf {
 			inter.AddCert(c)
 		}
@@ -222,7 +227,7 @@ func (v *pdfVerifier) chain(leaf *x509.Certificate, certs []*x509.Certificate, a
 	if len(usage) == 0 {
 		usage = []x509.ExtKeyUsage{x509.ExtKeyUsageAny}
 	}
-	chains, err := leaf.Verify(x509.VerifyOptions{Roots: v.opts.Roots, Intermediates: inter,
+	chains, err := leaf.Verify(x509.VerifyOptions{Roots: v.roots(), Intermediates: inter,
 		CurrentTime: at, KeyUsages: usage})
 	if err != nil {
 		return nil, err

@@ -31,6 +31,8 @@ type pdfVerifier struct {
 	now    time.Time
 	seen   map[pades.Ref]bool
 	budget int
+	rev    *revState      // trust.go
+	revs   *revisionChain // revision.go, read once
 }
 
 // sigField is a signature field with a value: its name and the value as
@@ -169,16 +171,11 @@ func (v *pdfVerifier) signature(fl sigField) Signature {
 	if s.failed() {
 		return s
 	}
-	if s.Coverage == WholeRevision {
-		s.set(Indeterminate, SigConstraintsFailure, "The document was changed after this signature; changes are not analysed yet.")
+	v.analyseChanges(&s) // changes.go
+	if s.failed() {
+		return s
 	}
-	if s.Signer.Chain != nil {
-		if v.opts.SkipRevocation {
-			s.note("Revocation was not checked.")
-		} else {
-			s.set(Indeterminate, TryLater, "Revocation was not checked: whether the certificate was revoked is not known.")
-		}
-	}
+	v.checkRevocation(&s, contents)
 	return s
 }
 

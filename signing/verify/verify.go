@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"sort"
 	"strings"
@@ -88,14 +89,42 @@ type Options struct {
 	// Now is the verification time, used where no timestamp proves an
 	// earlier one; nil means time.Now.
 	Now func() time.Time
-	// SkipRevocation accepts a chain without revocation data. Revocation
-	// is not checked yet, so without it every signature that passes the
-	// rest is INDETERMINATE/TRY_LATER; with it, TOTAL-PASSED with the
-	// problem "revocation was not checked".
+	// SkipRevocation does not check revocation at all: a signature that
+	// passes the rest is TOTAL-PASSED with the problem "Revocation was
+	// not checked." Without it, a certificate whose status is not known
+	// makes the signature INDETERMINATE/TRY_LATER (see doc.go).
 	SkipRevocation bool
+
+	// Trust and revocation (trust.go, revocation.go, qc.go).
+
+	// ExtraRoots are trust anchors added to Roots, or to the system's
+	// store when Roots is nil (siegel verify --trust FILE.pem).
+	ExtraRoots []*x509.Certificate
+	// CRLs are CRL files (DER or PEM), consulted after the revocation
+	// data in the file (siegel verify --crl FILE).
+	CRLs [][]byte
+	// Online fetches the revocation status the file does not give:
+	// OCSP, then CRL, from the certificates' URLs (siegel verify
+	// --online).
+	Online bool
+	// At, when not zero, is the verification time instead of now
+	// (siegel verify --at TIME); it takes precedence over Now.
+	At time.Time
+	// HTTPClient makes the Online requests; nil: a default client.
+	HTTPClient *http.Client
+	// OnlineTimeout bounds each Online request; zero: 15 s.
+	OnlineTimeout time.Duration
+	// Qualifier, when set, says what the EU trusted lists say about a
+	// signer's chain at a time (package signing/trustlist); ok false:
+	// no qualified trust service issued it. It confirms or overrides
+	// the certificate's QCStatements (qc.go). Nil: the statements alone.
+	Qualifier func(chain []*x509.Certificate, at time.Time) (q Qualification, ok bool)
 }
 
 func (o Options) now() time.Time {
+	if !o.At.IsZero() {
+		return o.At
+	}
 	if o.Now != nil {
 		return o.Now()
 	}
@@ -242,10 +271,12 @@ func Verify(path string, opts Options) (*Report, error) {
 		}
 		rep.Signatures = append(rep.Signatures, sig)
 	}
+	rep.Signatures = append(rep.Signatures, v.removedSignatures(rep.Signatures)...) // changes_removed.go
 	sort.SliceStable(rep.Signatures, func(i, j int) bool {
 		a, b := rep.Signatures[i].ByteRange, rep.Signatures[j].ByteRange
 		return a[2]+a[3] < b[2]+b[3]
 	})
+	v.finish(rep.Signatures)
 	for _, s := range rep.Signatures {
 		if s.Indication.rank() > rep.Indication.rank() {
 			rep.Indication = s.Indication
