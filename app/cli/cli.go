@@ -63,6 +63,7 @@ func init() {
 		{"keys", "list PKCS#11 tokens and their keys and certificates", runKeys},
 		{"cards", "list card readers and cards, or watch them (--watch)", runCards},
 		{"inspect", "audit PDFs for content that could show differently or change after signing", runInspect},
+		{"verify", "verify the signatures of PDFs and .p7s/.p7m files; exit 0 only when all are valid", runVerify},
 		{"version", "print version information", runVersion},
 		{agent.CommandName, "", runAgent}, // hidden: the PKCS#11 agent process
 	}

@@ -1,0 +1,314 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/siegel-app/siegel/app"
+	"github.com/siegel-app/siegel/app/report"
+	"github.com/siegel-app/siegel/signing/verify"
+)
+
+// Exit codes of "siegel verify" (a contract for scripts): ExitOK when
+// every signature of every file is TOTAL-PASSED; ExitError (1) when any is
+// TOTAL-FAILED; ExitIndeterminate (2) when the rest are INDETERMINATE;
+// ExitUnreadable (3) when any file could not be processed, whatever the
+// others gave. Wrong usage gives ExitUsage (2) too, with a message on
+// stderr and nothing on stdout.
+const ExitIndeterminate = 2
+
+// JSON shapes of "siegel verify --json" (a contract for scripts; see
+// README).
+type jsonVerify struct {
+	File       string          `json:"file"`
+	Data       string          `json:"data,omitempty"`
+	Indication string          `json:"indication"`
+	Signatures []jsonSignature `json:"signatures"`
+}
+
+type jsonVerifyError struct {
+	File  string `json:"file"`
+	Error string `json:"error"`
+}
+
+type jsonSignature struct {
+	Field         string            `json:"field"`
+	DocTimestamp  bool              `json:"docTimestamp"`
+	Indication    string            `json:"indication"`
+	SubIndication string            `json:"subIndication"`
+	Intact        bool              `json:"intact"`
+	Signer        jsonSigner        `json:"signer"`
+	SigningTime   *string           `json:"signingTime"` // RFC 3339; null when none
+	TimeSource    string            `json:"timeSource"`  // "timestamp", "claimed" or "none"
+	Coverage      string            `json:"coverage"`
+	Revision      int               `json:"revision"`
+	Modifications jsonModifications `json:"modifications"`
+	Level         string            `json:"level"`
+	Qualified     string            `json:"qualified"`
+	Revocation    jsonRevocation    `json:"revocation"`
+	Reason        string            `json:"reason,omitempty"`
+	Problems      []string          `json:"problems"`
+}
+
+type jsonSigner struct {
+	Subject string   `json:"subject"`
+	Issuer  string   `json:"issuer"`
+	Serial  string   `json:"serial"`
+	Chain   []string `json:"chain"` // subjects to the trust anchor; empty when none
+}
+
+type jsonModifications struct {
+	Kind    string   `json:"kind"` // "none", "allowed", "disallowed" or "unknown"
+	Changes []string `json:"changes"`
+}
+
+type jsonRevocation struct {
+	Source string `json:"source"`
+	Status string `json:"status"`
+}
+
+// stringsFlag collects a repeated flag.
+type stringsFlag []string
+
+func (s *stringsFlag) String() string     { return strings.Join(*s, ",") }
+func (s *stringsFlag) Set(v string) error { *s = append(*s, v); return nil }
+
+func runVerify(env Env, args []string) int {
+	fs := newFlagSet(env, "verify", "[--json] [--trust FILE.pem]... [--crl FILE]... [--online] [--at TIME] [--data DATA] [--report OUT.pdf|OUT.html] [--lang en|de] FILE...")
+	asJSON := fs.Bool("json", false, "print JSON: an object per file (an array for several files)")
+	var trust, crls stringsFlag
+	fs.Var(&trust, "trust", "trust the certificates in this PEM `file` besides the system's store (repeatable)")
+	fs.Var(&crls, "crl", "check revocation with this CRL `file` (repeatable)")
+	online := fs.Bool("online", false, "fetch revocation data (OCSP, CRL) from the certificates' addresses")
+	at := fs.String("at", "", "validate as of `TIME` (RFC 3339, or YYYY-MM-DD for 00:00 UTC) instead of now")
+	data := fs.String("data", "", "the signed `DATA` file of a detached signature (.p7s); default: the .p7s name without .p7s")
+	reportPath := fs.String("report", "", "also write a report a notary can file to `FILE` (.html or .pdf)")
+	lang := fs.String("lang", "", "language of the summary and the report: en or de (default from LANG)")
+	extract := fs.Int("extract-revision", 0, "write revision `N` (a signature's \"revision\") of the PDF to --out instead of verifying")
+	out := fs.String("out", "", "the `FILE` --extract-revision writes; it must not exist")
+	files, err := parse(fs, args)
+	if err != nil {
+		return usageError(env, fs, err)
+	}
+	if len(files) == 0 {
+		fs.Usage()
+		return usageError(env, fs, errors.New("no file given"))
+	}
+	if *out != "" && *extract == 0 {
+		return usageError(env, fs, errors.New("--out goes with --extract-revision"))
+	}
+	if *data != "" && len(files) != 1 {
+		return usageError(env, fs, errors.New("--data needs exactly one signature file"))
+	}
+	if *reportPath != "" {
+		if e := strings.ToLower(*reportPath); !strings.HasSuffix(e, ".pdf") && !strings.HasSuffix(e, ".html") && !strings.HasSuffix(e, ".htm") {
+			return usageError(env, fs, errors.New("--report must name a .pdf or .html file"))
+		}
+	}
+	if *lang == "" {
+		*lang = locale()
+	} else if *lang != "en" && *lang != "de" {
+		return usageError(env, fs, errors.New("--lang must be en or de"))
+	}
+	opts := app.VerifyOptions{TrustFiles: trust, CRLFiles: crls, Online: *online, Data: *data}
+	if *at != "" {
+		t, err := parseTime(*at)
+		if err != nil {
+			return usageError(env, fs, err)
+		}
+		opts.At = t
+	}
+	if *extract != 0 {
+		return extractRevision(env, fs, files, *extract, *out)
+	}
+	if err := opts.Check(); err != nil {
+		fmt.Fprintf(env.Stderr, "siegel: verify: %v\n", err)
+		return ExitUnreadable
+	}
+
+	ctx, cancel := env.context()
+	defer cancel()
+	started := time.Now()
+	colour := isTerminal(env.Stdout) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
+	entries := make([]report.Entry, 0, len(files))
+	for _, file := range files {
+		e := report.Entry{File: file}
+		if opts.IsDetached(file) {
+			e.Data = opts.DetachedData(file)
+		}
+		e.Report, e.Err = app.Verify(ctx, file, opts)
+		if e.Err != nil {
+			msg := e.Err.Error()
+			if !strings.HasPrefix(msg, "verify ") {
+				msg = fmt.Sprintf("verify %s: %s", file, msg)
+			}
+			e.Err = errors.New(msg)
+			fmt.Fprintf(env.Stderr, "siegel: %s\n", msg)
+		} else if !*asJSON {
+			// Each file's summary as soon as it is known, in order with
+			// the error lines.
+			if err := report.WriteText(env.Stdout, e, *lang, colour); err != nil {
+				fmt.Fprintf(env.Stderr, "siegel: verify: %v\n", err)
+				return ExitUnreadable
+			}
+		}
+		entries = append(entries, e)
+	}
+
+	if *asJSON {
+		out := make([]any, 0, len(entries))
+		for _, e := range entries {
+			if e.Err != nil {
+				out = append(out, jsonVerifyError{File: e.File, Error: e.Err.Error()})
+			} else {
+				out = append(out, verifyJSON(e))
+			}
+		}
+		var v any = out
+		if len(out) == 1 {
+			v = out[0]
+		}
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(v); err != nil {
+			fmt.Fprintf(env.Stderr, "siegel: verify: %v\n", err)
+			return ExitUnreadable
+		}
+	}
+
+	code := verifyExit(entries)
+	if *reportPath != "" {
+		m := report.Meta{Time: started, At: opts.At, Version: versionString(), Lang: *lang,
+			SystemStore: true, TrustFiles: trust, CRLFiles: crls, Online: *online}
+		inputs := append([]string{}, files...)
+		inputs = append(inputs, trust...)
+		inputs = append(inputs, crls...)
+		for _, e := range entries {
+			if e.Data != "" {
+				inputs = append(inputs, e.Data)
+			}
+		}
+		if err := report.WriteFile(*reportPath, m, entries, inputs); err != nil {
+			fmt.Fprintf(env.Stderr, "siegel: %v\n", err)
+			return ExitUnreadable
+		}
+	}
+	return code
+}
+
+// extractRevision writes revision n of the one PDF in files to out: the
+// document exactly as it was signed. Exit 0 written, 3 not (no such
+// revision, not a PDF, out exists), 2 usage.
+func extractRevision(env Env, fs *flag.FlagSet, files []string, n int, out string) int {
+	switch {
+	case n < 1:
+		return usageError(env, fs, errors.New("--extract-revision needs a revision number from 1"))
+	case out == "":
+		return usageError(env, fs, errors.New("--extract-revision needs --out FILE"))
+	case len(files) != 1:
+		return usageError(env, fs, errors.New("--extract-revision needs exactly one PDF"))
+	}
+	if err := verify.ExtractRevision(files[0], n, out); err != nil {
+		fmt.Fprintf(env.Stderr, "siegel: %v\n", err)
+		return ExitUnreadable
+	}
+	fmt.Fprintf(env.Stdout, "%s: revision %d written to %s\n", files[0], n, out)
+	return ExitOK
+}
+
+// verifyExit is the worst outcome over the files: unprocessable, then
+// failed, then indeterminate.
+func verifyExit(entries []report.Entry) int {
+	code := ExitOK
+	for _, e := range entries {
+		switch {
+		case e.Err != nil:
+			return ExitUnreadable
+		case e.Report.Indication == verify.TotalFailed:
+			code = ExitError
+		case e.Report.Indication != verify.TotalPassed && code == ExitOK:
+			code = ExitIndeterminate
+		}
+	}
+	return code
+}
+
+func verifyJSON(e report.Entry) jsonVerify {
+	rep := e.Report
+	j := jsonVerify{File: rep.File, Data: e.Data, Indication: string(rep.Indication), Signatures: []jsonSignature{}}
+	for _, s := range rep.Signatures {
+		js := jsonSignature{Field: s.Field, DocTimestamp: s.DocTimestamp, Indication: string(s.Indication),
+			SubIndication: string(s.SubIndication), Intact: s.Intact,
+			Signer:     jsonSigner{Subject: s.Signer.Subject, Issuer: s.Signer.Issuer, Serial: s.Signer.Serial, Chain: []string{}},
+			TimeSource: s.TimeSource, Coverage: string(s.Coverage), Revision: s.Revision,
+			Modifications: jsonModifications{Kind: report.ModKind(s), Changes: s.Modifications.Changes},
+			Level:         s.Level, Qualified: s.Qualified, Reason: s.Reason, Problems: s.Problems}
+		for _, c := range s.Signer.Chain {
+			js.Signer.Chain = append(js.Signer.Chain, c.Subject.String())
+		}
+		if !s.SigningTime.IsZero() {
+			t := s.SigningTime.Format(time.RFC3339)
+			js.SigningTime = &t
+		}
+		if js.TimeSource == "" {
+			js.TimeSource = "none"
+		}
+		if js.Qualified == "" {
+			js.Qualified = verify.QUnknown
+		}
+		r := report.Revocation(s.Revocation)
+		js.Revocation = jsonRevocation{Source: r.Source, Status: r.Status}
+		if js.Modifications.Changes == nil {
+			js.Modifications.Changes = []string{}
+		}
+		if js.Problems == nil {
+			js.Problems = []string{}
+		}
+		j.Signatures = append(j.Signatures, js)
+	}
+	return j
+}
+
+// parseTime reads --at: RFC 3339, or a date for its start in UTC.
+func parseTime(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("--at %q: not an RFC 3339 time (2026-11-26T10:00:00Z) or a date (2026-11-26)", s)
+}
+
+// isTerminal says whether w is a terminal, for colour.
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// versionString is the version with the commit, for reports.
+func versionString() string {
+	commit := Commit
+	if info, ok := debug.ReadBuildInfo(); ok && commit == "" {
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" {
+				commit = s.Value
+			}
+		}
+	}
+	if commit == "" {
+		return Version
+	}
+	if len(commit) > 12 {
+		commit = commit[:12]
+	}
+	return Version + " (commit " + commit + ")"
+}

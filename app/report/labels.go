@@ -1,0 +1,168 @@
+package report
+
+import (
+	"strings"
+
+	"github.com/siegel-app/siegel/signing/verify"
+)
+
+// labels are the words of a report in one language. The engine's problem
+// sentences stay English: they are its contract.
+type labels struct {
+	lang, title, intro                                string
+	verifiedAt, validatedAt, software, anchors        string
+	systemStore, file, none, revSources, embedded     string
+	crlFile, online, offline, signedData              string
+	notProcessed, signatures, signature, docTimestamp string
+	result, integrity, intact, notIntact, signer      string
+	issuer, serial, chain, noChain, unknown           string
+	signingTime, fromTimestamp, claimed, notStated    string
+	covers, revision, changes, level, qualified       string
+	revocation, reason, problems, page, field         string
+	signatureOne                                      string
+	passed, failedWord, indeterminate                 string
+	wholeFile, wholeRevision, partial                 string
+	modNone, modAllowed, modDisallowed, modUnknown    string
+	revSource                                         map[string]string
+	revStatus                                         map[string]string
+}
+
+var english = labels{
+	lang: "en", title: "Signature verification report",
+	intro:      "This report states the result of verifying the electronic signatures of the files below, as established by Siegel at the time given.",
+	verifiedAt: "Verified at", validatedAt: "Validated as of", software: "Verified with",
+	anchors: "Trust anchors", systemStore: "the system's certificate store", file: "file", none: "none",
+	revSources: "Revocation sources", embedded: "data embedded in the files", crlFile: "CRL file",
+	online: "online (OCSP, CRL)", offline: "nothing fetched online", signedData: "Signed data",
+	notProcessed: "could not be processed", signatures: "Signatures", signature: "Signature",
+	docTimestamp: "Document timestamp", result: "Result", integrity: "Integrity",
+	intact: "intact: the signed bytes and the signature value verify", notIntact: "not intact",
+	signer: "Signer", issuer: "Issuer", serial: "Serial number", chain: "Certificate chain",
+	noChain: "none to a trust anchor", unknown: "unknown", signingTime: "Signing time",
+	fromTimestamp: "from a timestamp", claimed: "claimed by the signer, not proven",
+	notStated: "not stated", covers: "Covers", revision: "revision", changes: "Changes after signing",
+	level: "Level", qualified: "Qualified status", revocation: "Revocation", reason: "Reason", page: "page", field: "field", signatureOne: "signature",
+	problems: "Findings", passed: "valid", failedWord: "invalid", indeterminate: "indeterminate",
+	wholeFile: "the whole file", wholeRevision: "a whole revision; later changes follow", partial: "part of the file",
+	modNone: "none", modAllowed: "allowed changes only", modDisallowed: "changes that are not allowed",
+	modUnknown: "not analysed",
+	revSource: map[string]string{verify.RevSourceEmbedded: "embedded", verify.RevSourceOnline: "fetched online",
+		verify.RevSourceFile: "from a given CRL file", verify.RevSourceNone: "no revocation data"},
+	revStatus: map[string]string{verify.RevStatusGood: "not revoked", verify.RevStatusRevoked: "revoked",
+		verify.RevStatusUnknown: "unknown", verify.RevStatusNotChecked: "not checked"},
+}
+
+var german = labels{
+	lang: "de", title: "Prüfbericht elektronischer Signaturen",
+	intro:      "Dieser Bericht gibt das Ergebnis der Prüfung der elektronischen Signaturen der unten genannten Dateien wieder, wie Siegel es zum angegebenen Zeitpunkt festgestellt hat. Die Befunde der Prüfung sind englisch.",
+	verifiedAt: "Geprüft am", validatedAt: "Prüfzeitpunkt", software: "Geprüft mit",
+	anchors: "Vertrauensanker", systemStore: "Zertifikatsspeicher des Systems", file: "Datei", none: "keine",
+	revSources: "Sperrinformationen", embedded: "in den Dateien eingebettete Daten", crlFile: "Sperrliste",
+	online: "online (OCSP, Sperrlisten)", offline: "nichts online abgefragt", signedData: "Signierte Daten",
+	notProcessed: "konnte nicht geprüft werden", signatures: "Signaturen", signature: "Signatur",
+	docTimestamp: "Dokumentzeitstempel", result: "Ergebnis", integrity: "Integrität",
+	intact: "unversehrt: signierte Daten und Signaturwert stimmen überein", notIntact: "nicht unversehrt",
+	signer: "Unterzeichner", issuer: "Aussteller", serial: "Seriennummer", chain: "Zertifikatskette",
+	noChain: "keine zu einem Vertrauensanker", unknown: "unbekannt", signingTime: "Signaturzeitpunkt",
+	fromTimestamp: "aus einem Zeitstempel", claimed: "vom Unterzeichner angegeben, nicht nachgewiesen",
+	notStated: "nicht angegeben", covers: "Umfang", revision: "Fassung", changes: "Änderungen nach dem Signieren",
+	level: "Niveau", qualified: "Qualifizierung", revocation: "Sperrstatus", reason: "Grund", page: "Seite", field: "Feld", signatureOne: "Signatur",
+	problems: "Befunde", passed: "gültig", failedWord: "ungültig", indeterminate: "unbestimmt",
+	wholeFile: "die ganze Datei", wholeRevision: "eine ganze Fassung; spätere Änderungen folgen", partial: "einen Teil der Datei",
+	modNone: "keine", modAllowed: "nur zulässige Änderungen", modDisallowed: "unzulässige Änderungen",
+	modUnknown: "nicht analysiert",
+	revSource: map[string]string{verify.RevSourceEmbedded: "eingebettet", verify.RevSourceOnline: "online abgefragt",
+		verify.RevSourceFile: "aus einer angegebenen Sperrliste", verify.RevSourceNone: "keine Sperrinformationen"},
+	revStatus: map[string]string{verify.RevStatusGood: "nicht gesperrt", verify.RevStatusRevoked: "gesperrt",
+		verify.RevStatusUnknown: "unbekannt", verify.RevStatusNotChecked: "nicht geprüft"},
+}
+
+// labelsFor picks German for a language starting with "de".
+func labelsFor(lang string) labels {
+	if strings.HasPrefix(strings.ToLower(lang), "de") {
+		return german
+	}
+	return english
+}
+
+// indication is the word with the ETSI names, e.g. "invalid
+// (TOTAL-FAILED/HASH_FAILURE)".
+func (l labels) indication(i verify.Indication, sub verify.SubIndication) string {
+	w := l.indeterminate
+	switch i {
+	case verify.TotalPassed:
+		w = l.passed
+	case verify.TotalFailed:
+		w = l.failedWord
+	}
+	code := string(i)
+	if sub != "" {
+		code += "/" + string(sub)
+	}
+	return w + " (" + code + ")"
+}
+
+func (l labels) coverage(c verify.Coverage) string {
+	switch c {
+	case verify.WholeFile:
+		return l.wholeFile
+	case verify.WholeRevision:
+		return l.wholeRevision
+	}
+	return l.partial
+}
+
+// ModKind is the modification kind a report and "siegel verify --json"
+// give: the engine's, or "none" for a signature over the whole file and
+// "unknown" where later revisions were not analysed.
+func ModKind(s verify.Signature) string {
+	switch {
+	case s.Modifications.Kind != "":
+		return s.Modifications.Kind
+	case s.Coverage == verify.WholeFile:
+		return verify.ModNone
+	}
+	return "unknown"
+}
+
+func (l labels) modifications(s verify.Signature) string {
+	var w string
+	switch ModKind(s) {
+	case verify.ModNone:
+		return l.modNone
+	case verify.ModAllowed:
+		w = l.modAllowed
+	case verify.ModDisallowed:
+		w = l.modDisallowed
+	default:
+		return l.modUnknown
+	}
+	if len(s.Modifications.Changes) > 0 {
+		w += ": " + strings.Join(s.Modifications.Changes, "; ")
+	}
+	return w
+}
+
+// Revocation fills in what the engine left empty: no source, not checked.
+func Revocation(r verify.Revocation) verify.Revocation {
+	if r.Source == "" {
+		r.Source = verify.RevSourceNone
+	}
+	if r.Status == "" {
+		r.Status = verify.RevStatusNotChecked
+	}
+	return r
+}
+
+func (l labels) revocationText(r verify.Revocation) string {
+	r = Revocation(r)
+	st, ok := l.revStatus[r.Status]
+	if !ok {
+		st = r.Status
+	}
+	src, ok := l.revSource[r.Source]
+	if !ok {
+		src = r.Source
+	}
+	return st + " (" + src + ")"
+}
