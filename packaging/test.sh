@@ -42,6 +42,9 @@ fuzz ./signing/cms FuzzParse
 fuzz ./signing/pkcs11 FuzzParseURI
 fuzz ./cardreader FuzzParseATRTable
 fuzz ./signing/trustlist FuzzParse
+fuzz ./signing/verify FuzzVerify
+fuzz ./signing/verify FuzzVerifyDetached
+fuzz ./signing/verify FuzzRevocationInfo
 echo "== GUI smoke test (the real binary under Xvfb)"
 bash packaging/gui-smoke.sh
 
