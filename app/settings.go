@@ -27,6 +27,22 @@ type Settings struct {
 	StampImage string `json:"stampImage,omitempty"`
 	// Language forces "de" or "en"; empty follows the system.
 	Language string `json:"language,omitempty"`
+	// TrustFiles are PEM files of extra trust anchors for verifying
+	// (VerifyOptions.TrustFiles), e.g. a company CA.
+	TrustFiles []string `json:"trustFiles,omitempty"`
+	// OnlineRevocation lets verification fetch OCSP answers and CRLs
+	// from the certificate issuers (VerifyOptions.Online).
+	OnlineRevocation bool `json:"onlineRevocation,omitempty"`
+	// EUTrustLists uses the EU trusted lists for verifying
+	// (VerifyOptions.TrustLists): their qualified CAs become trust anchors
+	// and they decide the qualified status.
+	EUTrustLists bool `json:"euTrustLists,omitempty"`
+	// LOTLSigners is a PEM file with the certificates allowed to sign the
+	// EU list of trusted lists (TrustListOptions.LOTLSigners).
+	LOTLSigners string `json:"lotlSigners,omitempty"`
+	// LOTLURL replaces the EU list of trusted lists' address; empty: the
+	// European Commission's.
+	LOTLURL string `json:"lotlURL,omitempty"`
 }
 
 // SettingsPath is the settings file in the user's configuration folder

@@ -72,7 +72,7 @@ func TestReviewClosesItsDocument(t *testing.T) {
 	}
 	test.Tap(rv.cancel)
 	nextOf(t, shown, "result")
-	deadline = time.Now().Add(5 * time.Second)
+	deadline = time.Now().Add(30 * time.Second)
 	for !docs[1].isClosed() && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -24,6 +24,7 @@ var (
 	ErrTSAURL     = errors.New("the time-stamping authority must be an http or https URL")
 	ErrModuleFile = errors.New("a PKCS#11 module is a .so, .dll or .dylib file")
 	ErrImageFile  = errors.New("a stamp image is a PNG or JPEG file")
+	ErrTrustFile  = errors.New("a trust file is a PEM certificate file (.pem, .crt, .cer)")
 )
 
 // Language codes as app.Settings.Language stores them; "" follows the
@@ -50,14 +51,41 @@ type SettingsModel struct {
 	Level      string // one of Levels
 	StampImage string // "" for none
 	Language   string // "", "de" or "en"
-	orig       app.Settings
+	// TrustFiles are extra trust anchors (PEM) for verifying.
+	TrustFiles []string
+	// OnlineRevocation lets verifying ask the certificate issuers.
+	OnlineRevocation bool
+	orig             app.Settings
 }
 
 // NewSettingsModel starts from s; the level shown is the one the options
 // form would start with.
 func NewSettingsModel(s app.Settings) *SettingsModel {
 	return &SettingsModel{Modules: slices.Clone(s.CardModules), TSA: s.TSA, Level: NewOptions(s).Level,
-		StampImage: s.StampImage, Language: s.Language, orig: s}
+		StampImage: s.StampImage, Language: s.Language, TrustFiles: slices.Clone(s.TrustFiles),
+		OnlineRevocation: s.OnlineRevocation, orig: s}
+}
+
+// AddTrustFile adds a PEM file of trust anchors; one already there is
+// kept once. What is in it is read when verifying (an unreadable file
+// is reported there, naming it).
+func (m *SettingsModel) AddTrustFile(path string) error {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".pem", ".crt", ".cer":
+	default:
+		return fmt.Errorf("%s: %w", path, ErrTrustFile)
+	}
+	if !slices.Contains(m.TrustFiles, path) {
+		m.TrustFiles = append(m.TrustFiles, path)
+	}
+	return nil
+}
+
+// RemoveTrustFile removes the trust file at index i.
+func (m *SettingsModel) RemoveTrustFile(i int) {
+	if i >= 0 && i < len(m.TrustFiles) {
+		m.TrustFiles = slices.Delete(m.TrustFiles, i, i+1)
+	}
 }
 
 // AddModule adds a PKCS#11 module file; one already there is kept once.
@@ -152,6 +180,11 @@ func (m *SettingsModel) Result() (app.Settings, SettingsChanges, error) {
 		s.CardModules = nil
 	}
 	s.TSA, s.Level, s.StampImage, s.Language = strings.TrimSpace(m.TSA), m.Level, m.StampImage, m.Language
+	s.TrustFiles = slices.Clone(m.TrustFiles)
+	if len(s.TrustFiles) == 0 {
+		s.TrustFiles = nil
+	}
+	s.OnlineRevocation = m.OnlineRevocation
 	o := m.orig
 	return s, SettingsChanges{
 		Modules:  !slices.Equal(s.CardModules, o.CardModules),
@@ -165,6 +198,8 @@ type settingsView struct {
 	model   *SettingsModel
 	dialog  *dialog.FormDialog
 	modules *fyne.Container
+	trust   *fyne.Container
+	online  *widget.Check
 	tsa     *widget.Entry
 	level   *widget.RadioGroup
 	stamp   *widget.Label
@@ -196,6 +231,31 @@ func (v *settingsView) showModules() {
 	v.modules.Refresh()
 }
 
+func (v *settingsView) addTrustFile(path string, win fyne.Window) {
+	if err := v.model.AddTrustFile(path); err != nil {
+		dialog.ShowError(err, win)
+		return
+	}
+	v.showTrustFiles()
+}
+
+func (v *settingsView) showTrustFiles() {
+	v.trust.Objects = nil
+	for i, f := range v.model.TrustFiles {
+		remove := widget.NewButtonWithIcon("", theme.DeleteIcon(), func() {
+			v.model.RemoveTrustFile(i)
+			v.showTrustFiles()
+		})
+		l := widget.NewLabel(f)
+		l.Truncation = fyne.TextTruncateEllipsis
+		v.trust.Add(container.NewBorder(nil, nil, nil, remove, l))
+	}
+	if len(v.model.TrustFiles) == 0 {
+		v.trust.Add(widget.NewLabel(T("None: the system's trusted authorities only")))
+	}
+	v.trust.Refresh()
+}
+
 func (v *settingsView) setStamp(path string, win fyne.Window) {
 	if err := v.model.SetStampImage(path); err != nil {
 		dialog.ShowError(err, win)
@@ -214,8 +274,14 @@ func stampText(path string) string {
 // ShowSettings opens the settings dialog; Save applies and stores them.
 func (w *Window) ShowSettings() {
 	m := NewSettingsModel(w.deps.Settings)
-	v := &settingsView{model: m, modules: container.NewVBox(), stamp: widget.NewLabel(stampText(m.StampImage))}
+	v := &settingsView{model: m, modules: container.NewVBox(), trust: container.NewVBox(), stamp: widget.NewLabel(stampText(m.StampImage))}
 	v.showModules()
+	v.showTrustFiles()
+	addTrust := widget.NewButtonWithIcon(T("Add trust file…"), theme.ContentAddIcon(), func() {
+		w.chooseFile([]string{".pem", ".crt", ".cer"}, func(p string) { v.addTrustFile(p, w.win) })
+	})
+	v.online = widget.NewCheck(T("Check revocation online (contacts the certificate issuers)"), func(on bool) { m.OnlineRevocation = on })
+	v.online.SetChecked(m.OnlineRevocation)
 	addModule := widget.NewButtonWithIcon(T("Add module…"), theme.ContentAddIcon(), func() {
 		w.chooseFile([]string{".so", ".dll", ".dylib"}, func(p string) { v.addModule(p, w.win) })
 	})
@@ -245,13 +311,15 @@ func (w *Window) ShowSettings() {
 		widget.NewFormItem(T("Level"), v.level),
 		widget.NewFormItem(T("Stamp image"), container.NewBorder(nil, nil, nil, container.NewHBox(chooseStamp, clearStamp), v.stamp)),
 		widget.NewFormItem(T("Language"), v.lang),
+		widget.NewFormItem(T("Trusted for verifying (PEM)"), container.NewVBox(v.trust, container.NewHBox(addTrust))),
+		widget.NewFormItem(T("Revocation"), v.online),
 	}
 	v.dialog = dialog.NewForm(T("Settings"), T("Save"), T("Cancel"), items, func(ok bool) {
 		if ok {
 			w.applySettings(m)
 		}
 	}, w.win)
-	v.dialog.Resize(fyne.NewSize(640, 420))
+	v.dialog.Resize(fyne.NewSize(680, 520))
 	v.dialog.Show()
 	w.notify("settings", v)
 }
@@ -268,6 +336,7 @@ func (w *Window) applySettings(m *SettingsModel) {
 	w.storeSettings(func(cur *app.Settings) {
 		// Only the dialog's fields: the last folder may have changed meanwhile.
 		cur.CardModules, cur.TSA, cur.Level, cur.StampImage, cur.Language = s.CardModules, s.TSA, s.Level, s.StampImage, s.Language
+		cur.TrustFiles, cur.OnlineRevocation = s.TrustFiles, s.OnlineRevocation
 	}, true)
 	if ch.Defaults {
 		// The options form starts from the new defaults; what was not
@@ -306,6 +375,7 @@ func (w *Window) saveSettings(change func(*app.Settings)) { w.storeSettings(chan
 func (w *Window) storeSettings(change func(*app.Settings), always bool) {
 	before := w.deps.Settings
 	before.CardModules = slices.Clone(before.CardModules)
+	before.TrustFiles = slices.Clone(before.TrustFiles)
 	change(&w.deps.Settings)
 	if w.deps.SaveSettings == nil || settingsEqual(before, w.deps.Settings) {
 		return
@@ -319,7 +389,7 @@ func (w *Window) storeSettings(change func(*app.Settings), always bool) {
 func settingsEqual(a, b app.Settings) bool {
 	return slices.Equal(a.CardModules, b.CardModules) && a.TSA == b.TSA && a.Level == b.Level &&
 		a.LastFolder == b.LastFolder && a.StampImage == b.StampImage && a.Language == b.Language &&
-		maps.Equal(a.PINPad, b.PINPad)
+		maps.Equal(a.PINPad, b.PINPad) && slices.Equal(a.TrustFiles, b.TrustFiles) && a.OnlineRevocation == b.OnlineRevocation
 }
 
 // rebuild makes the window's content again (after a change of language

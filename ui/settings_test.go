@@ -62,6 +62,25 @@ func TestSettingsModel(t *testing.T) {
 	}
 	m.SetLanguageName("Deutsch")
 	m.Level = app.LevelBB
+	for _, tc := range []struct {
+		path    string
+		wantErr error
+	}{
+		{"/etc/company/root.pem", nil},
+		{"/etc/company/issuing.CRT", nil},
+		{"/etc/company/root.pem", nil}, // already there: kept once
+		{"/etc/company/root.der", ErrTrustFile},
+	} {
+		if err := m.AddTrustFile(tc.path); !errors.Is(err, tc.wantErr) {
+			t.Errorf("AddTrustFile(%q) = %v, want %v", tc.path, err, tc.wantErr)
+		}
+	}
+	m.RemoveTrustFile(1)
+	m.RemoveTrustFile(-1) // out of range: nothing
+	if !slices.Equal(m.TrustFiles, []string{"/etc/company/root.pem"}) {
+		t.Errorf("trust files %q", m.TrustFiles)
+	}
+	m.OnlineRevocation = true
 
 	for _, tc := range []struct {
 		tsa     string
@@ -81,7 +100,8 @@ func TestSettingsModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := app.Settings{CardModules: wantMods, TSA: "https://tsa.example/new", Level: app.LevelBB, LastFolder: "/home/erika",
-		PINPad: map[string]bool{"R": true}, StampImage: "/home/erika/stamp.JPG", Language: "de"}
+		PINPad: map[string]bool{"R": true}, StampImage: "/home/erika/stamp.JPG", Language: "de",
+		TrustFiles: []string{"/etc/company/root.pem"}, OnlineRevocation: true}
 	if !settingsEqual(s, want) {
 		t.Errorf("Result = %+v\nwant %+v", s, want)
 	}
@@ -155,10 +175,15 @@ func TestSettingsDialogSaves(t *testing.T) {
 	v.addModule("/opt/vendor/libcard.so", w.win)
 	v.addModule("/opt/vendor/other.so", w.win)
 	test.Tap(v.modules.Objects[1].(*fyne.Container).Objects[1].(*widget.Button)) // remove the second
+	v.addTrustFile("/etc/company/root.pem", w.win)
+	v.addTrustFile("/etc/company/old.pem", w.win)
+	test.Tap(v.trust.Objects[0].(*fyne.Container).Objects[1].(*widget.Button)) // remove the first
+	test.Tap(v.online)
 	v.dialog.Submit()
 
 	got := loadSettings(t, path)
-	want := app.Settings{CardModules: []string{"/opt/vendor/libcard.so"}, TSA: "https://tsa.example/tsr", Level: app.LevelBT, LastFolder: "/home/erika"}
+	want := app.Settings{CardModules: []string{"/opt/vendor/libcard.so"}, TSA: "https://tsa.example/tsr", Level: app.LevelBT, LastFolder: "/home/erika",
+		TrustFiles: []string{"/etc/company/old.pem"}, OnlineRevocation: true}
 	if !settingsEqual(got, want) {
 		t.Errorf("saved %+v\nwant %+v", got, want)
 	}
@@ -173,6 +198,9 @@ func TestSettingsDialogSaves(t *testing.T) {
 	next(t, shown, "tokens")
 	if w.opts.TSA != want.TSA || w.opts.Level != app.LevelBT {
 		t.Errorf("options form not given the new defaults: %+v", w.opts)
+	}
+	if o := w.verifyOptions(); !slices.Equal(o.TrustFiles, want.TrustFiles) || !o.Online {
+		t.Errorf("verifying with %+v after the settings changed", o)
 	}
 }
 
