@@ -55,36 +55,51 @@ func VerifyDetached(sigPath, dataPath string, opts Options) (*Report, error) {
 		return fail(fmt.Errorf("a timestamp token, not a signature: %w", signing.ErrUnsupported))
 	}
 
+	v := &pdfVerifier{opts: opts, now: opts.now()}
+	s, err := v.detachedCMS(der, sd, func(w io.Writer) error {
+		if dataPath == "" {
+			_, err := w.Write(sd.Content)
+			return err
+		}
+		df, err := os.Open(dataPath)
+		if err != nil {
+			return fmt.Errorf("data file: %w", err)
+		}
+		defer df.Close()
+		if _, err = io.Copy(w, df); err != nil {
+			return fmt.Errorf("data file %s: %w", dataPath, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fail(err)
+	}
+	return v.detachedReport(sigPath, s), nil
+}
+
+// detachedCMS checks the CMS der (parsed: sd) over the content that data
+// writes, as VerifyDetached describes; also the CAdES signatures of
+// ASiC-E containers (asic.go). An error is data's.
+func (v *pdfVerifier) detachedCMS(der []byte, sd *cms.SignedData, data func(io.Writer) error) (Signature, error) {
 	s := Signature{Indication: TotalPassed, Coverage: WholeFile,
 		Modifications: Modifications{Kind: ModNone}, Signer: signerOf(sd.Signer())}
-	v := &pdfVerifier{opts: opts, now: opts.now()}
 
 	// Integrity (RFC 5652 §5.6): the digest of the data under the
 	// signer's digest algorithm against the message-digest attribute.
 	if sd.DigestAlgorithm == 0 || !sd.DigestAlgorithm.Available() {
 		s.set(Indeterminate, CryptoConstraintsFailure, fmt.Sprintf("The digest algorithm %v is not supported.", sd.DigestAlgorithmOID))
-		return v.detachedReport(sigPath, s), nil
+		return s, nil
 	}
 	h := sd.DigestAlgorithm.New()
-	if dataPath != "" {
-		df, err := os.Open(dataPath)
-		if err != nil {
-			return fail(fmt.Errorf("data file: %w", err))
-		}
-		_, err = io.Copy(h, df)
-		df.Close()
-		if err != nil {
-			return fail(fmt.Errorf("data file %s: %w", dataPath, err))
-		}
-	} else {
-		h.Write(sd.Content)
+	if err := data(h); err != nil {
+		return s, err
 	}
 	if err := sd.Verify(h.Sum(nil)); err != nil {
 		setCMSError(&s, err)
 		if errors.Is(err, cms.ErrDigestMismatch) {
 			s.Problems[len(s.Problems)-1] = "The signed data were changed: their digest is not the one signed."
 		}
-		return v.detachedReport(sigPath, s), nil
+		return s, nil
 	}
 	s.Intact = true
 
@@ -122,7 +137,7 @@ func VerifyDetached(sigPath, dataPath string, opts Options) (*Report, error) {
 	// Revocation (embedded in the CMS, CRL files, online), the level
 	// B-LT and the qualified status, as for a PDF signature.
 	v.checkRevocation(&s, der)
-	return v.detachedReport(sigPath, s), nil
+	return s, nil
 }
 
 func (v *pdfVerifier) detachedReport(path string, s Signature) *Report {

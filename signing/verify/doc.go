@@ -106,6 +106,29 @@
 //     consulted. A failed signature, one without a chain, and a document
 //     timestamp are "unknown".
 //
-// Still to come (issue 5): the EU trusted lists (signing/trustlist),
-// ASiC-E.
+// ASiC-E containers (VerifyASiC, asic*.go; ETSI EN 319 162-1): the ZIP
+// must start with a stored "mimetype" entry naming
+// application/vnd.etsi.asic-e+zip; entry names that are absolute, contain
+// "..", backslashes, colons or NUL, duplicates, more than 10 000 entries,
+// oversized entries and compression ratios above 200 (ZIP bombs) make it
+// an error (ErrContainer). Data files are the entries outside META-INF/.
+// CAdES (META-INF/*signature*.p7s): the detached CMS is checked as by
+// VerifyDetached over the ASiCManifest whose SigReference names it, then
+// each DataObjectReference digest over the file's bytes. XAdES
+// (META-INF/*signatures*.xml, EN 319 132-1): each ds:Signature of the
+// XAdESSignatures root is checked by core validation over goxmldsig's
+// canonicalisation (asic_xmldsig.go, from signing/trustlist): the
+// SignatureValue with the ds:KeyInfo certificate whose key verifies it,
+// file references (percent-decoded, relative to the container root)
+// digested over the file bytes, the SignedProperties reference through
+// its canonicalisation; SigningCertificate(V2) must name that certificate
+// (else INDETERMINATE/NO_SIGNING_CERTIFICATE_FOUND, as for a CMS whose
+// signing-certificate attribute does not match); SigningTime is claimed;
+// a SignatureTimeStamp over the canonical ds:SignatureValue gives XAdES-B-T.
+// Trust, revocation and qualified status follow steps 5, 7 and 9. Not
+// done: XAdES B-LT/B-LTA (RevocationValues, ArchiveTimeStamp), ASiC
+// archive manifests and timestamp tokens (*timestamp*.tst), transforms on
+// file references, and counter-signatures.
+//
+// Still to come (issue 5): the EU trusted lists (signing/trustlist).
 package verify

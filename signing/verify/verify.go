@@ -137,8 +137,13 @@ type Report struct {
 	// Indication is the worst of the signatures' indications.
 	Indication Indication
 	// Signatures in the order they were made (by the end of their byte
-	// range).
+	// range); for an ASiC-E container, in the order of its signature files.
 	Signatures []Signature
+	// Files are the data files of an ASiC-E container (every entry outside
+	// META-INF/ and the mimetype), sorted; nil for other files.
+	Files []string
+	// Unsigned are the Files no intact signature covers (VerifyASiC).
+	Unsigned []string
 }
 
 // Signature is the result for one signature or document timestamp.
@@ -176,6 +181,9 @@ type Signature struct {
 	Qualified string
 	// Revocation of the signer's certificate.
 	Revocation Revocation
+	// Covers are the container files an ASiC-E signature references and
+	// whose digests match (VerifyASiC), sorted; nil for other files.
+	Covers []string
 	// Problems are English sentences, the reasons for the indication and
 	// warnings that do not change it.
 	Problems []string
