@@ -9,14 +9,17 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/siegel-app/siegel/app"
 	"github.com/siegel-app/siegel/internal/testpdf"
 	"github.com/siegel-app/siegel/internal/testpki"
+	"github.com/siegel-app/siegel/internal/tltest"
 	"github.com/siegel-app/siegel/signing"
 	"github.com/siegel-app/siegel/signing/cms"
+	"github.com/siegel-app/siegel/signing/trustlist"
 	"github.com/siegel-app/siegel/signing/verify"
 )
 
@@ -159,5 +162,175 @@ func TestVerifyOptions(t *testing.T) {
 	}
 	if err := (app.VerifyOptions{TrustFiles: []string{root}, CRLFiles: crls}).Check(); err != nil {
 		t.Errorf("good options: %v", err)
+	}
+}
+
+// signQC signs a one-page PDF in dir with a fresh signer of the test PKI
+// whose certificate carries the QCStatements q.
+func signQC(t *testing.T, dir, name string, q testpki.QC) string {
+	t.Helper()
+	pki := testpki.MustShared(t)
+	e, err := pki.NewSignerQC(name, "ec", q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := pki.PKCS12(e, "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p12, in, out := filepath.Join(dir, name+".p12"), filepath.Join(dir, name+"-in.pdf"), filepath.Join(dir, name+".pdf")
+	os.WriteFile(p12, der, 0o600)
+	os.WriteFile(in, testpdf.Pages(1), 0o644)
+	_, err = app.Sign(context.Background(), app.SignRequest{KeyURI: "pkcs12:" + p12, In: in, Out: out}, app.Ports{
+		PIN: func(context.Context, signing.PINRequest) ([]byte, error) { return []byte("pw"), nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestVerifyTrustLists: a national list served over TLS on 127.0.0.1
+// names the test PKI's intermediate as a qualified CA. Without any other
+// anchor the chain ends there and the qualified status comes from the
+// list; without the lists the chain is not found.
+func TestVerifyTrustLists(t *testing.T) {
+	pki := testpki.MustShared(t)
+	dir := t.TempDir()
+	qes := signQC(t, dir, "QES Signer", testpki.QC{Compliance: true, SSCD: true, Type: "esign"})
+	seal := signQC(t, dir, "QESeal GmbH", testpki.QC{Compliance: true, SSCD: true, Type: "eseal"})
+	noQSCD := signQC(t, dir, "No QSCD", testpki.QC{Compliance: true, Type: "esign"})
+	plain := signQC(t, dir, "Plain Signer", testpki.QC{})
+
+	w := tltest.NewWorld(t, "DE", pki.Intermediate.Cert)
+	signers := filepath.Join(dir, "lotl-signers.pem")
+	os.WriteFile(signers, tltest.PEM(w.LOTLSigner.Cert), 0o644)
+	tlo := app.TrustListOptions{LOTLURL: w.LOTLURL, LOTLSigners: signers, CacheDir: filepath.Join(dir, "cache"),
+		HTTPClient: w.Server.Client()}
+
+	for _, tc := range []struct {
+		name      string
+		path      string
+		lists     bool
+		ind       verify.Indication
+		sub       verify.SubIndication
+		qualified string
+	}{
+		{"QES through the list", qes, true, verify.TotalPassed, "", verify.QES},
+		{"QESeal through the list", seal, true, verify.TotalPassed, "", verify.QESeal},
+		{"qualified, key not in a QSCD", noQSCD, true, verify.TotalPassed, "", verify.AdESQC},
+		{"not qualified, CA on the list", plain, true, verify.TotalPassed, "", verify.AdES},
+		{"without the lists", qes, false, verify.Indeterminate, verify.NoCertificateChainFound, verify.QUnknown},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := app.VerifyOptions{NoSystemRoots: true, SkipRevocation: true}
+			if tc.lists {
+				opts.TrustLists = &tlo
+			}
+			rep, err := app.Verify(context.Background(), tc.path, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := rep.Signatures[0]
+			if rep.Indication != tc.ind || s.SubIndication != tc.sub || s.Qualified != tc.qualified {
+				t.Fatalf("%s/%s qualified %q; want %s/%s %q; problems %q", s.Indication, s.SubIndication, s.Qualified,
+					tc.ind, tc.sub, tc.qualified, s.Problems)
+			}
+			if tc.lists {
+				if n := len(s.Signer.Chain); n != 2 || !s.Signer.Chain[n-1].Equal(pki.Intermediate.Cert) {
+					t.Errorf("chain %v does not end at the listed CA", s.Signer.Chain)
+				}
+			}
+		})
+	}
+
+	t.Run("errors name the cause", func(t *testing.T) {
+		noSigners := tlo
+		noSigners.LOTLSigners = ""
+		if _, err := app.LoadTrustLists(context.Background(), noSigners); !errors.Is(err, trustlist.ErrNoLOTLSigners) ||
+			!strings.Contains(err.Error(), "--lotl-signers") {
+			t.Errorf("no signers: %v", err)
+		}
+		if err := (app.VerifyOptions{TrustLists: &noSigners}).Check(); !errors.Is(err, trustlist.ErrNoLOTLSigners) {
+			t.Errorf("Check without signers: %v", err)
+		}
+		wrong := tlo
+		wrong.LOTLSigners = filepath.Join(dir, "wrong.pem")
+		os.WriteFile(wrong.LOTLSigners, testpki.PEM(pki.Root.Cert), 0o644)
+		if _, err := app.LoadTrustLists(context.Background(), wrong); !errors.Is(err, trustlist.ErrSigner) ||
+			!strings.Contains(err.Error(), w.LOTLURL) {
+			t.Errorf("wrong signer: %v", err)
+		}
+		if _, err := app.Verify(context.Background(), qes, app.VerifyOptions{TrustLists: &wrong}); err == nil {
+			t.Error("Verify with an untrusted LOTL did not fail")
+		}
+		cold := tlo
+		cold.CacheDir, cold.Offline = filepath.Join(dir, "empty"), true
+		if _, err := app.LoadTrustLists(context.Background(), cold); !errors.Is(err, trustlist.ErrNotCached) ||
+			!strings.Contains(err.Error(), w.LOTLURL) {
+			t.Errorf("offline without a cache: %v", err)
+		}
+	})
+
+	t.Run("loaded once, then from the cache offline", func(t *testing.T) {
+		var c app.TrustListCache
+		a, err := c.Get(context.Background(), tlo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hits := w.Server.Count("/lotl.xml")
+		b, err := c.Get(context.Background(), tlo)
+		if err != nil || a != b || w.Server.Count("/lotl.xml") != hits {
+			t.Errorf("second Get loaded again (%v)", err)
+		}
+		if src := a.Sources(); len(src) != 2 || !src[0].LOTL || src[1].Territory != "DE" || src[1].URL != w.TLURL ||
+			src[1].Sequence != 7 || src[1].Issued.IsZero() {
+			t.Errorf("sources %+v", src)
+		}
+		offline := tlo
+		offline.Offline = true
+		w.Server.Close()
+		rep, err := app.Verify(context.Background(), qes, app.VerifyOptions{NoSystemRoots: true, SkipRevocation: true, TrustLists: &offline})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := rep.Signatures[0]; rep.Indication != verify.TotalPassed || s.Qualified != verify.QES {
+			t.Errorf("offline: %s %s %q", rep.Indication, s.Qualified, s.Problems)
+		}
+	})
+}
+
+// TestVerifyTamperedTrustList: a national list whose signature fails is
+// reported, and verification goes on without it.
+func TestVerifyTamperedTrustList(t *testing.T) {
+	pki := testpki.MustShared(t)
+	dir := t.TempDir()
+	qes := signQC(t, dir, "QES Signer", testpki.QC{Compliance: true, SSCD: true, Type: "esign"})
+	w := tltest.NewWorld(t, "DE", pki.Intermediate.Cert)
+	w.Tamper(t)
+	signers := filepath.Join(dir, "lotl-signers.pem")
+	os.WriteFile(signers, tltest.PEM(w.LOTLSigner.Cert), 0o644)
+	lists, err := app.LoadTrustLists(context.Background(), app.TrustListOptions{LOTLURL: w.LOTLURL, LOTLSigners: signers,
+		CacheDir: filepath.Join(dir, "cache"), HTTPClient: w.Server.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := lists.Problems()
+	if len(p) != 1 || !strings.Contains(p[0], "trusted list DE") || !strings.Contains(p[0], w.TLURL) {
+		t.Errorf("problems %q", p)
+	}
+	src := lists.Sources()
+	if len(src) != 2 || src[1].Err == "" || src[1].URL != w.TLURL {
+		t.Errorf("sources %+v", src)
+	}
+	root := filepath.Join(dir, "root.pem")
+	os.WriteFile(root, testpki.PEM(pki.Root.Cert), 0o644)
+	rep, err := app.Verify(context.Background(), qes, app.VerifyOptions{TrustFiles: []string{root}, SkipRevocation: true, Lists: lists})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Trusted through the file; no list confirms the certificate's claim.
+	if s := rep.Signatures[0]; rep.Indication != verify.TotalPassed || s.Qualified != verify.AdES {
+		t.Errorf("%s qualified %q; problems %q", rep.Indication, s.Qualified, s.Problems)
 	}
 }

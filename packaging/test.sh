@@ -45,6 +45,7 @@ fuzz ./signing/trustlist FuzzParse
 fuzz ./signing/verify FuzzVerify
 fuzz ./signing/verify FuzzVerifyDetached
 fuzz ./signing/verify FuzzRevocationInfo
+fuzz ./signing/verify FuzzVerifyASiC
 echo "== GUI smoke test (the real binary under Xvfb)"
 bash packaging/gui-smoke.sh
 

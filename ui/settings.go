@@ -55,7 +55,11 @@ type SettingsModel struct {
 	TrustFiles []string
 	// OnlineRevocation lets verifying ask the certificate issuers.
 	OnlineRevocation bool
-	orig             app.Settings
+	// EUTrustLists uses the EU trusted lists when verifying; LOTLSigners
+	// is the PEM file of the certificates allowed to sign the LOTL.
+	EUTrustLists bool
+	LOTLSigners  string
+	orig         app.Settings
 }
 
 // NewSettingsModel starts from s; the level shown is the one the options
@@ -63,7 +67,7 @@ type SettingsModel struct {
 func NewSettingsModel(s app.Settings) *SettingsModel {
 	return &SettingsModel{Modules: slices.Clone(s.CardModules), TSA: s.TSA, Level: NewOptions(s).Level,
 		StampImage: s.StampImage, Language: s.Language, TrustFiles: slices.Clone(s.TrustFiles),
-		OnlineRevocation: s.OnlineRevocation, orig: s}
+		OnlineRevocation: s.OnlineRevocation, EUTrustLists: s.EUTrustLists, LOTLSigners: s.LOTLSigners, orig: s}
 }
 
 // AddTrustFile adds a PEM file of trust anchors; one already there is
@@ -185,6 +189,7 @@ func (m *SettingsModel) Result() (app.Settings, SettingsChanges, error) {
 		s.TrustFiles = nil
 	}
 	s.OnlineRevocation = m.OnlineRevocation
+	s.EUTrustLists, s.LOTLSigners = m.EUTrustLists, m.LOTLSigners
 	o := m.orig
 	return s, SettingsChanges{
 		Modules:  !slices.Equal(s.CardModules, o.CardModules),
@@ -200,6 +205,8 @@ type settingsView struct {
 	modules *fyne.Container
 	trust   *fyne.Container
 	online  *widget.Check
+	euLists *widget.Check
+	lotl    *widget.Label
 	tsa     *widget.Entry
 	level   *widget.RadioGroup
 	stamp   *widget.Label
@@ -264,6 +271,13 @@ func (v *settingsView) setStamp(path string, win fyne.Window) {
 	v.stamp.SetText(stampText(path))
 }
 
+func lotlText(path string) string {
+	if path == "" {
+		return T("No LOTL signer certificates chosen")
+	}
+	return filepath.Base(path)
+}
+
 func stampText(path string) string {
 	if path == "" {
 		return T("No image")
@@ -282,6 +296,16 @@ func (w *Window) ShowSettings() {
 	})
 	v.online = widget.NewCheck(T("Check revocation online (contacts the certificate issuers)"), func(on bool) { m.OnlineRevocation = on })
 	v.online.SetChecked(m.OnlineRevocation)
+	v.euLists = widget.NewCheck(T("Use the EU trusted lists (qualified trust services)"), func(on bool) { m.EUTrustLists = on })
+	v.euLists.SetChecked(m.EUTrustLists)
+	v.lotl = widget.NewLabel(lotlText(m.LOTLSigners))
+	chooseLOTL := widget.NewButtonWithIcon(T("Choose…"), theme.FileIcon(), func() {
+		w.chooseFile([]string{".pem", ".crt", ".cer"}, func(p string) { m.LOTLSigners = p; v.lotl.SetText(lotlText(p)) })
+	})
+	// Siegel has no LOTL signer certificates built in: they are announced
+	// in the Official Journal of the EU, and must come from there.
+	lotlNote := widget.NewLabel(T("The certificates that sign the EU list of trusted lists are published in the Official Journal of the EU."))
+	lotlNote.Wrapping = fyne.TextWrapWord
 	addModule := widget.NewButtonWithIcon(T("Add module…"), theme.ContentAddIcon(), func() {
 		w.chooseFile([]string{".so", ".dll", ".dylib"}, func(p string) { v.addModule(p, w.win) })
 	})
@@ -313,6 +337,8 @@ func (w *Window) ShowSettings() {
 		widget.NewFormItem(T("Language"), v.lang),
 		widget.NewFormItem(T("Trusted for verifying (PEM)"), container.NewVBox(v.trust, container.NewHBox(addTrust))),
 		widget.NewFormItem(T("Revocation"), v.online),
+		widget.NewFormItem(T("EU trusted lists"), container.NewVBox(v.euLists,
+			container.NewBorder(nil, nil, nil, chooseLOTL, v.lotl), lotlNote)),
 	}
 	v.dialog = dialog.NewForm(T("Settings"), T("Save"), T("Cancel"), items, func(ok bool) {
 		if ok {
@@ -337,6 +363,7 @@ func (w *Window) applySettings(m *SettingsModel) {
 		// Only the dialog's fields: the last folder may have changed meanwhile.
 		cur.CardModules, cur.TSA, cur.Level, cur.StampImage, cur.Language = s.CardModules, s.TSA, s.Level, s.StampImage, s.Language
 		cur.TrustFiles, cur.OnlineRevocation = s.TrustFiles, s.OnlineRevocation
+		cur.EUTrustLists, cur.LOTLSigners = s.EUTrustLists, s.LOTLSigners
 	}, true)
 	if ch.Defaults {
 		// The options form starts from the new defaults; what was not
@@ -389,7 +416,8 @@ func (w *Window) storeSettings(change func(*app.Settings), always bool) {
 func settingsEqual(a, b app.Settings) bool {
 	return slices.Equal(a.CardModules, b.CardModules) && a.TSA == b.TSA && a.Level == b.Level &&
 		a.LastFolder == b.LastFolder && a.StampImage == b.StampImage && a.Language == b.Language &&
-		maps.Equal(a.PINPad, b.PINPad) && slices.Equal(a.TrustFiles, b.TrustFiles) && a.OnlineRevocation == b.OnlineRevocation
+		maps.Equal(a.PINPad, b.PINPad) && slices.Equal(a.TrustFiles, b.TrustFiles) && a.OnlineRevocation == b.OnlineRevocation &&
+		a.EUTrustLists == b.EUTrustLists && a.LOTLSigners == b.LOTLSigners && a.LOTLURL == b.LOTLURL
 }
 
 // rebuild makes the window's content again (after a change of language

@@ -165,6 +165,8 @@ func signatureCard(n int, s verify.Signature) SignatureCard {
 		add(T("Covers"), T("the whole document"))
 	case verify.WholeRevision:
 		add(T("Covers"), T("an earlier version; the document was changed afterwards"))
+	case verify.WholeContainer:
+		add(T("Covers"), T("every file of the container"))
 	default:
 		add(T("Covers"), T("not the document as a whole"))
 	}
@@ -483,7 +485,9 @@ func (w *Window) ShowVerify() {
 		r.Close()
 		w.Verify(r.URI().Path())
 	}, w.win)
-	d.SetFilter(storage.NewExtensionFileFilter([]string{".pdf", ".PDF"}))
+	// PDFs, detached CMS (data file beside it) and ASiC-E containers;
+	// only PDFs have a page preview.
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".pdf", ".PDF", ".p7s", ".p7m", ".asice", ".sce"}))
 	w.setLocation(d)
 	d.Show()
 }
@@ -524,7 +528,14 @@ func (w *Window) Verify(path string) {
 
 // verifyOptions are the settings' trust files and revocation policy.
 func (w *Window) verifyOptions() app.VerifyOptions {
-	return app.VerifyOptions{TrustFiles: slices.Clone(w.deps.Settings.TrustFiles), Online: w.deps.Settings.OnlineRevocation}
+	s := w.deps.Settings
+	o := app.VerifyOptions{TrustFiles: slices.Clone(s.TrustFiles), Online: s.OnlineRevocation}
+	if s.EUTrustLists {
+		// Loaded by app.Verify on the verifying goroutine, from the disk
+		// cache while it is fresh.
+		o.TrustLists = &app.TrustListOptions{LOTLURL: s.LOTLURL, LOTLSigners: s.LOTLSigners}
+	}
+	return o
 }
 
 // revisionShow is the signed version the Verify screen shows: the

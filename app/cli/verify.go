@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"runtime/debug"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/siegel-app/siegel/app"
 	"github.com/siegel-app/siegel/app/report"
+	"github.com/siegel-app/siegel/signing/trustlist"
 	"github.com/siegel-app/siegel/signing/verify"
 )
 
@@ -32,6 +34,25 @@ type jsonVerify struct {
 	Data       string          `json:"data,omitempty"`
 	Indication string          `json:"indication"`
 	Signatures []jsonSignature `json:"signatures"`
+	// TrustSources are the trust anchors consulted (added after the
+	// first contract; the fields above are unchanged).
+	TrustSources []jsonTrustSource `json:"trustSources,omitempty"`
+	// Files of an ASiC-E container, and those no intact signature covers.
+	Files    []string `json:"files,omitempty"`
+	Unsigned []string `json:"unsigned,omitempty"`
+}
+
+// jsonTrustSource is one trust source: "system" (the system's store),
+// "file" (--trust), "lotl" (the EU list of trusted lists) or
+// "trustedList" (a national list; error says why it was not used).
+type jsonTrustSource struct {
+	Kind           string `json:"kind"`
+	File           string `json:"file,omitempty"`
+	Territory      string `json:"territory,omitempty"`
+	URL            string `json:"url,omitempty"`
+	SequenceNumber int    `json:"sequenceNumber,omitempty"`
+	IssueDate      string `json:"issueDate,omitempty"` // RFC 3339
+	Error          string `json:"error,omitempty"`
 }
 
 type jsonVerifyError struct {
@@ -56,6 +77,8 @@ type jsonSignature struct {
 	Revocation    jsonRevocation    `json:"revocation"`
 	Reason        string            `json:"reason,omitempty"`
 	Problems      []string          `json:"problems"`
+	// Covers are the files of an ASiC-E container the signature covers.
+	Covers []string `json:"covers,omitempty"`
 }
 
 type jsonSigner struct {
@@ -81,8 +104,13 @@ type stringsFlag []string
 func (s *stringsFlag) String() string     { return strings.Join(*s, ",") }
 func (s *stringsFlag) Set(v string) error { *s = append(*s, v); return nil }
 
+// TrustListHTTPClient fetches the EU trusted lists; nil: the default
+// client. A test hook (tests trust their loopback server with it), not a
+// setting.
+var TrustListHTTPClient *http.Client
+
 func runVerify(env Env, args []string) int {
-	fs := newFlagSet(env, "verify", "[--json] [--trust FILE.pem]... [--crl FILE]... [--online] [--at TIME] [--data DATA] [--report OUT.pdf|OUT.html] [--lang en|de] FILE...")
+	fs := newFlagSet(env, "verify", "[--json] [--trust FILE.pem]... [--crl FILE]... [--online] [--at TIME] [--data DATA] [--eu-trust-lists --lotl-signers FILE.pem [--lotl-url URL] [--trust-list-cache DIR] [--offline]] [--report OUT.pdf|OUT.html] [--lang en|de] FILE...")
 	asJSON := fs.Bool("json", false, "print JSON: an object per file (an array for several files)")
 	var trust, crls stringsFlag
 	fs.Var(&trust, "trust", "trust the certificates in this PEM `file` besides the system's store (repeatable)")
@@ -94,6 +122,11 @@ func runVerify(env Env, args []string) int {
 	lang := fs.String("lang", "", "language of the summary and the report: en or de (default from LANG)")
 	extract := fs.Int("extract-revision", 0, "write revision `N` (a signature's \"revision\") of the PDF to --out instead of verifying")
 	out := fs.String("out", "", "the `FILE` --extract-revision writes; it must not exist")
+	euTL := fs.Bool("eu-trust-lists", false, "trust the qualified CAs of the EU trusted lists and take the qualified status from them (needs --lotl-signers)")
+	lotlSigners := fs.String("lotl-signers", "", "the certificates allowed to sign the EU list of trusted lists, as the Official Journal of the EU publishes them, in `FILE.pem`")
+	lotlURL := fs.String("lotl-url", "", "the EU list of trusted lists at `URL` (default "+trustlist.DefaultLOTLURL+")")
+	tlCache := fs.String("trust-list-cache", "", "keep the trusted lists in `DIR` (default "+app.DefaultTrustListCache()+")")
+	offline := fs.Bool("offline", false, "use only the trusted lists an earlier run cached, however old")
 	files, err := parse(fs, args)
 	if err != nil {
 		return usageError(env, fs, err)
@@ -118,7 +151,21 @@ func runVerify(env Env, args []string) int {
 	} else if *lang != "en" && *lang != "de" {
 		return usageError(env, fs, errors.New("--lang must be en or de"))
 	}
+	if !*euTL {
+		for _, f := range []struct {
+			name string
+			set  bool
+		}{{"--lotl-signers", *lotlSigners != ""}, {"--lotl-url", *lotlURL != ""}, {"--trust-list-cache", *tlCache != ""}, {"--offline", *offline}} {
+			if f.set {
+				return usageError(env, fs, fmt.Errorf("%s goes with --eu-trust-lists", f.name))
+			}
+		}
+	}
 	opts := app.VerifyOptions{TrustFiles: trust, CRLFiles: crls, Online: *online, Data: *data}
+	if *euTL {
+		opts.TrustLists = &app.TrustListOptions{LOTLURL: *lotlURL, LOTLSigners: *lotlSigners, CacheDir: *tlCache,
+			Offline: *offline, HTTPClient: TrustListHTTPClient}
+	}
 	if *at != "" {
 		t, err := parseTime(*at)
 		if err != nil {
@@ -136,6 +183,26 @@ func runVerify(env Env, args []string) int {
 
 	ctx, cancel := env.context()
 	defer cancel()
+	var tlMeta []report.TrustList
+	var tlWarnings []string
+	if opts.TrustLists != nil {
+		// Loaded once for all files; a LOTL that cannot be had or trusted
+		// ends the run, a national list that fails is a warning.
+		lists, err := app.LoadTrustLists(ctx, *opts.TrustLists)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "siegel: verify: %v\n", err)
+			return ExitUnreadable
+		}
+		opts.Lists = lists
+		tlWarnings = lists.Problems()
+		for _, w := range tlWarnings {
+			fmt.Fprintf(env.Stderr, "siegel: warning: %s\n", w)
+		}
+		for _, s := range lists.Sources() {
+			tlMeta = append(tlMeta, report.TrustList{LOTL: s.LOTL, Territory: s.Territory, URL: s.URL,
+				Sequence: s.Sequence, Issued: s.Issued, Err: s.Err})
+		}
+	}
 	started := time.Now()
 	colour := isTerminal(env.Stdout) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
 	entries := make([]report.Entry, 0, len(files))
@@ -169,7 +236,9 @@ func runVerify(env Env, args []string) int {
 			if e.Err != nil {
 				out = append(out, jsonVerifyError{File: e.File, Error: e.Err.Error()})
 			} else {
-				out = append(out, verifyJSON(e))
+				j := verifyJSON(e)
+				j.TrustSources = trustSourcesJSON(trust, tlMeta)
+				out = append(out, j)
 			}
 		}
 		var v any = out
@@ -187,10 +256,14 @@ func runVerify(env Env, args []string) int {
 	code := verifyExit(entries)
 	if *reportPath != "" {
 		m := report.Meta{Time: started, At: opts.At, Version: versionString(), Lang: *lang,
-			SystemStore: true, TrustFiles: trust, CRLFiles: crls, Online: *online}
+			SystemStore: true, TrustFiles: trust, CRLFiles: crls, Online: *online,
+			TrustLists: tlMeta, TrustListWarnings: tlWarnings}
 		inputs := append([]string{}, files...)
 		inputs = append(inputs, trust...)
 		inputs = append(inputs, crls...)
+		if *lotlSigners != "" {
+			inputs = append(inputs, *lotlSigners)
+		}
 		for _, e := range entries {
 			if e.Data != "" {
 				inputs = append(inputs, e.Data)
@@ -244,6 +317,7 @@ func verifyExit(entries []report.Entry) int {
 func verifyJSON(e report.Entry) jsonVerify {
 	rep := e.Report
 	j := jsonVerify{File: rep.File, Data: e.Data, Indication: string(rep.Indication), Signatures: []jsonSignature{}}
+	j.Files, j.Unsigned = rep.Files, rep.Unsigned
 	for _, s := range rep.Signatures {
 		js := jsonSignature{Field: s.Field, DocTimestamp: s.DocTimestamp, Indication: string(s.Indication),
 			SubIndication: string(s.SubIndication), Intact: s.Intact,
@@ -254,6 +328,7 @@ func verifyJSON(e report.Entry) jsonVerify {
 		for _, c := range s.Signer.Chain {
 			js.Signer.Chain = append(js.Signer.Chain, c.Subject.String())
 		}
+		js.Covers = s.Covers
 		if !s.SigningTime.IsZero() {
 			t := s.SigningTime.Format(time.RFC3339)
 			js.SigningTime = &t
@@ -275,6 +350,26 @@ func verifyJSON(e report.Entry) jsonVerify {
 		j.Signatures = append(j.Signatures, js)
 	}
 	return j
+}
+
+// trustSourcesJSON lists the system's store, the trust files and the
+// trusted lists.
+func trustSourcesJSON(files []string, lists []report.TrustList) []jsonTrustSource {
+	out := []jsonTrustSource{{Kind: "system"}}
+	for _, f := range files {
+		out = append(out, jsonTrustSource{Kind: "file", File: f})
+	}
+	for _, l := range lists {
+		s := jsonTrustSource{Kind: "trustedList", Territory: l.Territory, URL: l.URL, SequenceNumber: l.Sequence, Error: l.Err}
+		if l.LOTL {
+			s.Kind = "lotl"
+		}
+		if !l.Issued.IsZero() {
+			s.IssueDate = l.Issued.UTC().Format(time.RFC3339)
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 // parseTime reads --at: RFC 3339, or a date for its start in UTC.

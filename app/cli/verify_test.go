@@ -20,6 +20,7 @@ import (
 	"github.com/siegel-app/siegel/internal/judge"
 	"github.com/siegel-app/siegel/internal/testenv"
 	"github.com/siegel-app/siegel/internal/testpki"
+	"github.com/siegel-app/siegel/internal/tltest"
 	"github.com/siegel-app/siegel/signing/cms"
 )
 
@@ -489,5 +490,190 @@ func TestVerifyExtractRevision(t *testing.T) {
 				t.Errorf("exit %d, want %d: %s", code, tc.code, stderr)
 			}
 		})
+	}
+}
+
+// tlFixture is a PDF signed by a qualified signer of the test PKI and
+// EU trusted lists on 127.0.0.1 that name the PKI's intermediate as a
+// qualified CA.
+type tlFixture struct {
+	*verifyFixture
+	qes     string
+	w       *tltest.World
+	signers string
+	cache   string
+}
+
+func newTLFixture(t *testing.T) *tlFixture {
+	t.Helper()
+	f := &tlFixture{verifyFixture: newVerifyFixture(t)}
+	e, err := f.pki.NewSignerQC("Qualified Signer", "ec", testpki.QC{Compliance: true, SSCD: true, Type: "esign"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := f.pki.PKCS12(e, "1234")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p12 := f.write("qes.p12", der)
+	f.qes = filepath.Join(f.dir, "qes.pdf")
+	if code, _, stderr := run(t, "sign", "--key", "pkcs12:"+p12, "--pin-file", f.pinFile, f.pdf("qes-in.pdf", 1), f.qes); code != 0 {
+		t.Fatalf("sign: %d %s", code, stderr)
+	}
+	f.w = tltest.NewWorld(t, "DE", f.pki.Intermediate.Cert)
+	f.signers = f.write("lotl-signers.pem", tltest.PEM(f.w.LOTLSigner.Cert))
+	f.cache = filepath.Join(f.dir, "tl-cache")
+	cli.TrustListHTTPClient = f.w.Server.Client()
+	t.Cleanup(func() { cli.TrustListHTTPClient = nil })
+	return f
+}
+
+// lists are the flags that use the fixture's trusted lists.
+func (f *tlFixture) lists(args ...string) []string {
+	return append([]string{"verify", "--eu-trust-lists", "--lotl-signers", f.signers, "--lotl-url", f.w.LOTLURL,
+		"--trust-list-cache", f.cache, "--crl", f.crlInter}, args...)
+}
+
+type jsonTrustSources struct {
+	jsonOut
+	TrustSources []struct {
+		Kind, File, Territory, URL, IssueDate, Error string
+		SequenceNumber                               int
+	} `json:"trustSources"`
+}
+
+func TestVerifyTrustListsCLI(t *testing.T) {
+	f := newTLFixture(t)
+	decode := func(t *testing.T, stdout string) jsonTrustSources {
+		t.Helper()
+		var j jsonTrustSources
+		if err := json.Unmarshal([]byte(stdout), &j); err != nil || len(j.Signatures) != 1 {
+			t.Fatalf("%v\n%s", err, stdout)
+		}
+		return j
+	}
+
+	t.Run("qualified through the list", func(t *testing.T) {
+		code, stdout, stderr := run(t, f.lists("--json", f.qes)...)
+		j := decode(t, stdout)
+		s := j.Signatures[0]
+		if code != 0 || stderr != "" || s.Indication != "TOTAL-PASSED" || s.Qualified != "QES" ||
+			len(s.Signer.Chain) != 2 || !strings.Contains(s.Signer.Chain[1], "Siegel Test Intermediate CA") {
+			t.Fatalf("exit %d stderr %q: %+v", code, stderr, s)
+		}
+		var kinds []string
+		for _, ts := range j.TrustSources {
+			kinds = append(kinds, ts.Kind+":"+ts.Territory)
+		}
+		if got := strings.Join(kinds, " "); got != "system: lotl:EU trustedList:DE" {
+			t.Errorf("trustSources %s", got)
+		}
+		if de := j.TrustSources[2]; de.URL != f.w.TLURL || de.SequenceNumber != 7 || de.IssueDate == "" || de.Error != "" {
+			t.Errorf("DE source %+v", de)
+		}
+	})
+
+	t.Run("without the lists no chain", func(t *testing.T) {
+		code, stdout, _ := run(t, "verify", "--crl", f.crlInter, "--json", f.qes)
+		s := decode(t, stdout).Signatures[0]
+		if code != 2 || s.SubIndication != "NO_CERTIFICATE_CHAIN_FOUND" {
+			t.Errorf("exit %d: %s/%s", code, s.Indication, s.SubIndication)
+		}
+	})
+
+	t.Run("report names the lists", func(t *testing.T) {
+		out := filepath.Join(f.dir, "tl-report.html")
+		if code, _, stderr := run(t, f.lists("--report", out, f.qes)...); code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"the qualified CAs of the EU trusted lists below", "EU trusted lists",
+			"list of trusted lists (EU), sequence number 300", "DE, sequence number 7, issued ", f.w.TLURL, f.w.LOTLURL} {
+			if !strings.Contains(string(b), want) {
+				t.Errorf("report lacks %q", want)
+			}
+		}
+		pdf := filepath.Join(f.dir, "tl-bericht.pdf")
+		if code, _, stderr := run(t, f.lists("--report", pdf, "--lang", "de", f.qes)...); code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		judge.QPDFCheck(t, pdf)
+		text := strings.Join(strings.Fields(pdftotext(t, pdf)), "")
+		for _, want := range []string{"EU-Vertrauenslisten", "ListederVertrauenslisten(EU),Folgenummer300", "DE,Folgenummer7,ausgestellt"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("PDF report lacks %q:\n%s", want, pdftotext(t, pdf))
+			}
+		}
+	})
+
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		code   int
+		stderr []string
+	}{
+		{"no LOTL signers", []string{"verify", "--eu-trust-lists", "--lotl-url", f.w.LOTLURL, f.qes}, 3,
+			[]string{"siegel: verify: EU trusted lists: no LOTL signer certificates", "--lotl-signers FILE.pem"}},
+		{"offline without a cache", []string{"verify", "--eu-trust-lists", "--lotl-signers", f.signers, "--lotl-url", f.w.LOTLURL,
+			"--trust-list-cache", filepath.Join(f.dir, "no-cache"), "--offline", f.qes}, 3,
+			[]string{"EU trusted lists (offline", f.w.LOTLURL, "not in the trusted list cache"}},
+		{"LOTL signed by another", []string{"verify", "--eu-trust-lists", "--lotl-signers", f.root, "--lotl-url", f.w.LOTLURL, f.qes}, 3,
+			[]string{"list of trusted lists " + f.w.LOTLURL}},
+		{"unreadable signers file", []string{"verify", "--eu-trust-lists", "--lotl-signers", filepath.Join(f.dir, "none.pem"), f.qes}, 3,
+			[]string{"LOTL signers file"}},
+		{"--offline alone", []string{"verify", "--offline", f.qes}, 2, []string{"--offline goes with --eu-trust-lists"}},
+		{"--lotl-signers alone", []string{"verify", "--lotl-signers", f.signers, f.qes}, 2, []string{"--lotl-signers goes with --eu-trust-lists"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := run(t, tc.args...)
+			if code != tc.code || stdout != "" {
+				t.Errorf("exit %d, want %d; stdout %q", code, tc.code, stdout)
+			}
+			for _, want := range tc.stderr {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("stderr %q lacks %q", stderr, want)
+				}
+			}
+			if tc.code == 3 && strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+				t.Errorf("want one line on stderr, got:\n%s", stderr)
+			}
+		})
+	}
+
+	// Last: the server goes away; the cache the runs above filled serves.
+	t.Run("offline from the cache", func(t *testing.T) {
+		f.w.Server.Close()
+		code, stdout, stderr := run(t, f.lists("--offline", "--json", f.qes)...)
+		if s := decode(t, stdout).Signatures[0]; code != 0 || stderr != "" || s.Qualified != "QES" {
+			t.Errorf("exit %d stderr %q: %+v", code, stderr, s)
+		}
+	})
+}
+
+// TestVerifyTamperedTrustListCLI: a national list whose signature fails is
+// a warning on stderr and in the report; the run goes on.
+func TestVerifyTamperedTrustListCLI(t *testing.T) {
+	f := newTLFixture(t)
+	f.w.Tamper(t)
+	out := filepath.Join(f.dir, "tampered-report.html")
+	code, stdout, stderr := run(t, f.lists("--trust", f.root, "--crl", f.crlRoot, "--report", out, f.qes)...)
+	if code != 0 || !strings.Contains(stdout, "TOTAL-PASSED") {
+		t.Errorf("exit %d:\n%s\n%s", code, stdout, stderr)
+	}
+	if !strings.HasPrefix(stderr, "siegel: warning: trusted list DE ("+f.w.TLURL+"): ") ||
+		!strings.Contains(stderr, "signature") || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+		t.Errorf("stderr %q", stderr)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Trusted list warnings", "DE, " + f.w.TLURL + ": not used: ", "trusted list DE (" + f.w.TLURL + ")"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("report lacks %q", want)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/siegel-app/siegel/signing/verify"
@@ -20,8 +21,11 @@ type labels struct {
 	covers, revision, changes, level, qualified       string
 	revocation, reason, problems, page, field         string
 	signatureOne                                      string
+	euAnchors, trustLists, tlWarnings, lotl           string
+	sequence, issued, notUsed                         string
 	passed, failedWord, indeterminate                 string
 	wholeFile, wholeRevision, partial                 string
+	wholeContainer                                    string
 	modNone, modAllowed, modDisallowed, modUnknown    string
 	revSource                                         map[string]string
 	revStatus                                         map[string]string
@@ -44,8 +48,12 @@ var english = labels{
 	level: "Level", qualified: "Qualified status", revocation: "Revocation", reason: "Reason", page: "page", field: "field", signatureOne: "signature",
 	problems: "Findings", passed: "valid", failedWord: "invalid", indeterminate: "indeterminate",
 	wholeFile: "the whole file", wholeRevision: "a whole revision; later changes follow", partial: "part of the file",
-	modNone: "none", modAllowed: "allowed changes only", modDisallowed: "changes that are not allowed",
+	wholeContainer: "every file of the container",
+	modNone:        "none", modAllowed: "allowed changes only", modDisallowed: "changes that are not allowed",
 	modUnknown: "not analysed",
+	euAnchors:  "the qualified CAs of the EU trusted lists below", trustLists: "EU trusted lists",
+	tlWarnings: "Trusted list warnings", lotl: "list of trusted lists", sequence: "sequence number",
+	issued: "issued", notUsed: "not used",
 	revSource: map[string]string{verify.RevSourceEmbedded: "embedded", verify.RevSourceOnline: "fetched online",
 		verify.RevSourceFile: "from a given CRL file", verify.RevSourceNone: "no revocation data"},
 	revStatus: map[string]string{verify.RevStatusGood: "not revoked", verify.RevStatusRevoked: "revoked",
@@ -69,8 +77,12 @@ var german = labels{
 	level: "Niveau", qualified: "Qualifizierung", revocation: "Sperrstatus", reason: "Grund", page: "Seite", field: "Feld", signatureOne: "Signatur",
 	problems: "Befunde", passed: "gültig", failedWord: "ungültig", indeterminate: "unbestimmt",
 	wholeFile: "die ganze Datei", wholeRevision: "eine ganze Fassung; spätere Änderungen folgen", partial: "einen Teil der Datei",
-	modNone: "keine", modAllowed: "nur zulässige Änderungen", modDisallowed: "unzulässige Änderungen",
+	wholeContainer: "alle Dateien des Containers",
+	modNone:        "keine", modAllowed: "nur zulässige Änderungen", modDisallowed: "unzulässige Änderungen",
 	modUnknown: "nicht analysiert",
+	euAnchors:  "die qualifizierten Zertifizierungsdienste der unten genannten EU-Vertrauenslisten", trustLists: "EU-Vertrauenslisten",
+	tlWarnings: "Hinweise zu den Vertrauenslisten", lotl: "Liste der Vertrauenslisten", sequence: "Folgenummer",
+	issued: "ausgestellt", notUsed: "nicht verwendet",
 	revSource: map[string]string{verify.RevSourceEmbedded: "eingebettet", verify.RevSourceOnline: "online abgefragt",
 		verify.RevSourceFile: "aus einer angegebenen Sperrliste", verify.RevSourceNone: "keine Sperrinformationen"},
 	revStatus: map[string]string{verify.RevStatusGood: "nicht gesperrt", verify.RevStatusRevoked: "gesperrt",
@@ -108,6 +120,8 @@ func (l labels) coverage(c verify.Coverage) string {
 		return l.wholeFile
 	case verify.WholeRevision:
 		return l.wholeRevision
+	case verify.WholeContainer:
+		return l.wholeContainer
 	}
 	return l.partial
 }
@@ -165,4 +179,21 @@ func (l labels) revocationText(r verify.Revocation) string {
 		src = r.Source
 	}
 	return st + " (" + src + ")"
+}
+
+// trustList describes a trusted list in a line, e.g. "DE, sequence
+// number 7, issued 2026-01-15 00:00:00 UTC, https://…".
+func (l labels) trustList(tl TrustList) string {
+	name := tl.Territory
+	if tl.LOTL {
+		name = l.lotl + " (" + tl.Territory + ")"
+	}
+	if tl.Err != "" {
+		return name + ", " + tl.URL + ": " + l.notUsed + ": " + tl.Err
+	}
+	s := fmt.Sprintf("%s, %s %d", name, l.sequence, tl.Sequence)
+	if !tl.Issued.IsZero() {
+		s += ", " + l.issued + " " + stamp(tl.Issued)
+	}
+	return s + ", " + tl.URL
 }

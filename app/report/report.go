@@ -37,6 +37,24 @@ type Meta struct {
 	// revocation lists; Online says revocation data could be fetched.
 	TrustFiles, CRLFiles []string
 	Online               bool
+	// TrustLists are the EU trusted lists consulted, the LOTL first, and
+	// those that could not be used, with the reason; their qualified CAs
+	// were trust anchors. TrustListWarnings say where the lists used were
+	// less than fresh.
+	TrustLists        []TrustList
+	TrustListWarnings []string
+}
+
+// TrustList is one EU trusted list: the list of trusted lists (LOTL) or a
+// national list.
+type TrustList struct {
+	LOTL      bool
+	Territory string
+	URL       string
+	Sequence  int
+	Issued    time.Time
+	// Err is why the list was not used; "" when it was.
+	Err string
 }
 
 // Entry is one verified file: its report, or the reason it could not be
@@ -171,10 +189,28 @@ func build(m Meta, entries []Entry) docView {
 	for _, f := range m.TrustFiles {
 		anchors = append(anchors, l.file+" "+f+digestNote(f))
 	}
+	if len(m.TrustLists) > 0 {
+		anchors = append(anchors, l.euAnchors)
+	}
 	if len(anchors) == 0 {
 		anchors = append(anchors, l.none)
 	}
 	d.Meta = append(d.Meta, fact{l.anchors, strings.Join(anchors, "; ")})
+	// One row per list: the real LOTL points to some thirty.
+	for i, tl := range m.TrustLists {
+		label := ""
+		if i == 0 {
+			label = l.trustLists
+		}
+		d.Meta = append(d.Meta, fact{label, l.trustList(tl)})
+	}
+	for i, w := range m.TrustListWarnings {
+		label := ""
+		if i == 0 {
+			label = l.tlWarnings
+		}
+		d.Meta = append(d.Meta, fact{label, w})
+	}
 	revs := []string{l.embedded}
 	for _, f := range m.CRLFiles {
 		revs = append(revs, l.crlFile+" "+f+digestNote(f))
