@@ -35,7 +35,22 @@ CGO_ENABLED=0 go test -count=1 ./ui/...
 echo "== fuzz (short)"
 # Minimising each new input would take most of a short run (up to 60 s an
 # input by default), so keep it brief.
-fuzz() { go test -run '^$' -fuzz "^$2\$" -fuzztime "${FUZZTIME:-10s}" -fuzzminimizetime 50x "$1"; }
+#
+# Go 1.26's fuzz coordinator can end a run at -fuzztime with a spurious
+# "context deadline exceeded" and no failing input (golang/go#75804,
+# fixed in Go 1.27). A real finding always writes its input under
+# testdata/fuzz and says so; only that fails the run.
+fuzz() {
+  local log rc=0
+  log=$(mktemp)
+  go test -run '^$' -fuzz "^$2\$" -fuzztime "${FUZZTIME:-10s}" -fuzzminimizetime 50x "$1" 2>&1 | tee "$log" || rc=$?
+  if [ "$rc" -ne 0 ] && grep -q 'context deadline exceeded' "$log" && ! grep -q 'Failing input written' "$log"; then
+    echo "warning: $2: fuzz run ended by the Go 1.26 deadline race (golang/go#75804), no failing input"
+    rc=0
+  fi
+  rm -f "$log"
+  return "$rc"
+}
 fuzz ./signing/pades FuzzPrepare
 fuzz ./signing/audit FuzzInspect
 fuzz ./signing/cms FuzzParse
