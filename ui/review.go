@@ -74,6 +74,7 @@ func NewReviewModel(r *app.Review, now time.Time) ReviewModel {
 			valid += " — " + T("not valid now")
 		}
 		add(T("Valid"), valid)
+		add(T("Qualified"), qcClaimText(app.QualifiedClaim(c)))
 	}
 	add(T("Level"), r.Level)
 	if r.Reason != "" {
@@ -97,6 +98,24 @@ func NewReviewModel(r *app.Review, now time.Time) ReviewModel {
 		m.Findings = append(m.Findings, line)
 	}
 	return m
+}
+
+// qcClaimText says what the certificate claims about itself; the
+// Review cannot ask a trusted list, so it says whose statement it is.
+func qcClaimText(q app.QCClaim) string {
+	switch {
+	case q.Unreadable:
+		return T("The certificate's qualified statements cannot be read.")
+	case !q.Qualified:
+		return T("No: not a qualified certificate")
+	case q.Seal && q.QSCD:
+		return T("Yes: qualified certificate for electronic seals, key in a qualified device (as the certificate states)")
+	case q.Seal:
+		return T("Qualified certificate for electronic seals, key not in a qualified device (as the certificate states)")
+	case q.QSCD:
+		return T("Yes: qualified certificate for electronic signatures, key in a qualified device (as the certificate states)")
+	}
+	return T("Qualified certificate, key not in a qualified device (as the certificate states)")
 }
 
 func validAt(c *x509.Certificate, t time.Time) bool {
