@@ -634,12 +634,12 @@ func (w *Window) askPIN(ctx context.Context, req signing.PINRequest) ([]byte, er
 }
 
 func (w *Window) showResult(res *app.SignResult, err error) {
-	defer w.notify("result", err)
 	if err != nil {
 		w.setMessage(ResultText(err))
 		if !errors.Is(err, signing.ErrCancelled) {
 			dialog.ShowError(errors.New(ResultText(err)), w.win)
 		}
+		w.notify("result", err)
 		return
 	}
 	w.setMessage(T("Signed: {{.Path}}", map[string]any{"Path": res.Out}))
@@ -654,5 +654,8 @@ func (w *Window) showResult(res *app.SignResult, err error) {
 	d := dialog.NewCustom(T("Signed"), T("Close"), container.NewVBox(text, check, container.NewHBox(open, folder)), w.win)
 	d.Resize(fyne.NewSize(560, 260))
 	d.Show()
+	// The result is announced before the check of the new file starts,
+	// whose own announcement may come at once.
+	w.notify("result", nil)
 	w.checkSigned(res.Out, check)
 }
