@@ -61,10 +61,20 @@ func TestReviewClosesItsDocument(t *testing.T) {
 	test.Type(pv.entry, "secret")
 	pv.entry.OnSubmitted(pv.entry.Text)
 	rv := nextOf(t, shown, "review").(*reviewView)
-	// Wait until the Review's preview is open.
-	deadline := time.Now().Add(20 * time.Second)
-	for len(r.all()) < 2 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
+	// Wait until the Review's preview is up. (Fyne's test driver runs
+	// fyne.Do on the calling goroutine, so cancelling while the preview
+	// is still being set up would race in the test, not in the app.)
+	deadline := time.After(20 * time.Second)
+	for up := false; !up; {
+		select {
+		case s := <-shown:
+			p := s.([2]any)
+			if v, ok := p[1].(*viewer); ok && p[0] == "preview" {
+				up = len(rv.previewContainer.Objects) == 1 && rv.previewContainer.Objects[0] == v.content
+			}
+		case <-deadline:
+			t.Fatal("the Review's preview never came up")
+		}
 	}
 	docs := r.all()
 	if len(docs) != 2 {
@@ -72,8 +82,8 @@ func TestReviewClosesItsDocument(t *testing.T) {
 	}
 	test.Tap(rv.cancel)
 	nextOf(t, shown, "result")
-	deadline = time.Now().Add(30 * time.Second)
-	for !docs[1].isClosed() && time.Now().Before(deadline) {
+	until := time.Now().Add(30 * time.Second)
+	for !docs[1].isClosed() && time.Now().Before(until) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	if !docs[1].isClosed() {
