@@ -2,21 +2,17 @@ package trustlist
 
 import (
 	"bytes"
-	"crypto"
 	"crypto/x509"
-	"encoding/asn1"
 	"encoding/base64"
-	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
-	"math/big"
 	"strings"
 	"time"
 
 	"github.com/beevik/etree"
 	dsig "github.com/russellhaering/goxmldsig"
 	"github.com/russellhaering/goxmldsig/etreeutils"
+	"github.com/siegel-app/siegel/signing/xmldsig"
 )
 
 // Signature errors; a *ListError wraps one of them, or a transport or
@@ -46,7 +42,7 @@ var (
 // semantics), which fails every real list, whose SignedProperties
 // reference comes second, and it does not read ECDSA r||s values.
 func verifyXML(data []byte, allowed []*x509.Certificate, now time.Time) ([]byte, *x509.Certificate, error) {
-	if err := checkDepth(data, maxXMLDepth); err != nil {
+	if err := xmldsig.CheckDepth(data, xmldsig.MaxDepth); err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", ErrFormat, err)
 	}
 	doc := etree.NewDocument()
@@ -89,31 +85,31 @@ func verifyXML(data []byte, allowed []*x509.Certificate, now time.Time) ([]byte,
 }
 
 func coreValidate(root, sigEl *etree.Element, candidates []*x509.Certificate, now time.Time) ([]byte, *x509.Certificate, error) {
-	si, err := onlyChild(sigEl, "SignedInfo")
+	si, err := xmldsig.OnlyChild(sigEl, "SignedInfo")
 	if err != nil {
 		return nil, nil, err
 	}
-	sv, err := onlyChild(sigEl, "SignatureValue")
+	sv, err := xmldsig.OnlyChild(sigEl, "SignatureValue")
 	if err != nil {
 		return nil, nil, err
 	}
-	cm, err := onlyChild(si, "CanonicalizationMethod")
+	cm, err := xmldsig.OnlyChild(si, "CanonicalizationMethod")
 	if err != nil {
 		return nil, nil, err
 	}
-	sm, err := onlyChild(si, "SignatureMethod")
+	sm, err := xmldsig.OnlyChild(si, "SignatureMethod")
 	if err != nil {
 		return nil, nil, err
 	}
-	canon, err := canonicalizer(cm.SelectAttrValue("Algorithm", ""), prefixList(cm))
+	canon, err := xmldsig.Canonicalizer(cm.SelectAttrValue("Algorithm", ""), xmldsig.PrefixList(cm))
 	if err != nil {
 		return nil, nil, fmt.Errorf("SignedInfo: %v", err)
 	}
-	canonSI, err := canonicalizeInContext(si, canon)
+	canonSI, err := xmldsig.CanonicalizeInContext(si, canon)
 	if err != nil {
 		return nil, nil, fmt.Errorf("SignedInfo: %v", err)
 	}
-	alg, ok := signatureAlgorithms[sm.SelectAttrValue("Algorithm", "")]
+	alg, ok := xmldsig.SignatureAlgorithms[sm.SelectAttrValue("Algorithm", "")]
 	if !ok {
 		return nil, nil, fmt.Errorf("signature method %q not supported", sm.SelectAttrValue("Algorithm", ""))
 	}
@@ -131,7 +127,7 @@ func coreValidate(root, sigEl *etree.Element, candidates []*x509.Certificate, no
 		}
 		v := sigValue
 		if c.PublicKeyAlgorithm == x509.ECDSA {
-			v = ecdsaDER(v)
+			v = xmldsig.ECDSADER(v)
 		}
 		if err := c.CheckSignature(alg, canonSI, v); err != nil {
 			sigErr = fmt.Errorf("SignatureValue: %v", err)
@@ -149,7 +145,7 @@ func coreValidate(root, sigEl *etree.Element, candidates []*x509.Certificate, no
 	if err := signed.ReadFromBytes(canonSI); err != nil {
 		return nil, nil, fmt.Errorf("SignedInfo: %v", err)
 	}
-	refs := dsChildren(signed.Root(), "Reference")
+	refs := xmldsig.DSChildren(signed.Root(), "Reference")
 	if len(refs) == 0 {
 		return nil, nil, errors.New("SignedInfo has no Reference")
 	}
@@ -178,7 +174,7 @@ func digestReference(root, sigEl, ref *etree.Element) (out []byte, isWhole bool,
 	case uri == "":
 		target = root
 	case strings.HasPrefix(uri, "#") && len(uri) > 1:
-		if target, err = elementByID(root, uri[1:]); err != nil {
+		if target, err = xmldsig.ElementByID(root, uri[1:]); err != nil {
 			return nil, false, err
 		}
 	default:
@@ -187,8 +183,8 @@ func digestReference(root, sigEl, ref *etree.Element) (out []byte, isWhole bool,
 
 	var canon dsig.Canonicalizer
 	enveloped := false
-	if tr := dsChildren(ref, "Transforms"); len(tr) == 1 {
-		for _, t := range dsChildren(tr[0], "Transform") {
+	if tr := xmldsig.DSChildren(ref, "Transforms"); len(tr) == 1 {
+		for _, t := range xmldsig.DSChildren(tr[0], "Transform") {
 			alg := t.SelectAttrValue("Algorithm", "")
 			switch {
 			case alg == string(dsig.EnvelopedSignatureAltorithmId):
@@ -197,7 +193,7 @@ func digestReference(root, sigEl, ref *etree.Element) (out []byte, isWhole bool,
 				}
 				enveloped = true
 			case canon == nil:
-				if canon, err = canonicalizer(alg, prefixList(t)); err != nil {
+				if canon, err = xmldsig.Canonicalizer(alg, xmldsig.PrefixList(t)); err != nil {
 					return nil, false, err
 				}
 			default:
@@ -223,7 +219,7 @@ func digestReference(root, sigEl, ref *etree.Element) (out []byte, isWhole bool,
 			}
 			el.Child = append(el.Child[:idx:idx], el.Child[idx+1:]...)
 		}
-	case enveloped && contains(target, sigEl):
+	case enveloped && xmldsig.Contains(target, sigEl):
 		return nil, false, errors.New("enveloped signature inside a referenced element not supported")
 	default:
 		ctx, err := etreeutils.NSBuildParentContext(target)
@@ -239,12 +235,12 @@ func digestReference(root, sigEl, ref *etree.Element) (out []byte, isWhole bool,
 		return nil, false, err
 	}
 
-	dm := dsChildren(ref, "DigestMethod")
-	dv := dsChildren(ref, "DigestValue")
+	dm := xmldsig.DSChildren(ref, "DigestMethod")
+	dv := xmldsig.DSChildren(ref, "DigestValue")
 	if len(dm) != 1 || len(dv) != 1 {
 		return nil, false, errors.New("needs one DigestMethod and one DigestValue")
 	}
-	h, ok := digestAlgorithms[dm[0].SelectAttrValue("Algorithm", "")]
+	h, ok := xmldsig.DigestAlgorithms[dm[0].SelectAttrValue("Algorithm", "")]
 	if !ok {
 		return nil, false, fmt.Errorf("digest method %q not supported", dm[0].SelectAttrValue("Algorithm", ""))
 	}
@@ -258,148 +254,6 @@ func digestReference(root, sigEl, ref *etree.Element) (out []byte, isWhole bool,
 		return nil, false, errors.New("digest does not match: the content was changed after signing")
 	}
 	return b, target == root && enveloped, nil
-}
-
-var signatureAlgorithms = map[string]x509.SignatureAlgorithm{
-	"http://www.w3.org/2001/04/xmldsig-more#rsa-sha256":   x509.SHA256WithRSA,
-	"http://www.w3.org/2001/04/xmldsig-more#rsa-sha384":   x509.SHA384WithRSA,
-	"http://www.w3.org/2001/04/xmldsig-more#rsa-sha512":   x509.SHA512WithRSA,
-	"http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256": x509.ECDSAWithSHA256,
-	"http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384": x509.ECDSAWithSHA384,
-	"http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512": x509.ECDSAWithSHA512,
-	// RFC 6931 §2.3.10: salt length = hash length, MGF1 with the same hash,
-	// as Go's *WithRSAPSS verify.
-	"http://www.w3.org/2007/05/xmldsig-more#sha256-rsa-MGF1": x509.SHA256WithRSAPSS,
-	"http://www.w3.org/2007/05/xmldsig-more#sha384-rsa-MGF1": x509.SHA384WithRSAPSS,
-	"http://www.w3.org/2007/05/xmldsig-more#sha512-rsa-MGF1": x509.SHA512WithRSAPSS,
-}
-
-var digestAlgorithms = map[string]crypto.Hash{
-	"http://www.w3.org/2001/04/xmlenc#sha256":       crypto.SHA256,
-	"http://www.w3.org/2001/04/xmldsig-more#sha384": crypto.SHA384,
-	"http://www.w3.org/2001/04/xmlenc#sha512":       crypto.SHA512,
-}
-
-func canonicalizer(alg, prefixes string) (dsig.Canonicalizer, error) {
-	switch dsig.AlgorithmID(alg) {
-	case dsig.CanonicalXML10ExclusiveAlgorithmId:
-		return dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList(prefixes), nil
-	case dsig.CanonicalXML10ExclusiveWithCommentsAlgorithmId:
-		return dsig.MakeC14N10ExclusiveWithCommentsCanonicalizerWithPrefixList(prefixes), nil
-	case dsig.CanonicalXML10RecAlgorithmId:
-		return dsig.MakeC14N10RecCanonicalizer(), nil
-	case dsig.CanonicalXML10WithCommentsAlgorithmId:
-		return dsig.MakeC14N10WithCommentsCanonicalizer(), nil
-	case dsig.CanonicalXML11AlgorithmId:
-		return dsig.MakeC14N11Canonicalizer(), nil
-	case dsig.CanonicalXML11WithCommentsAlgorithmId:
-		return dsig.MakeC14N11WithCommentsCanonicalizer(), nil
-	}
-	return nil, fmt.Errorf("canonicalisation or transform %q not supported", alg)
-}
-
-// prefixList is the PrefixList of an ec:InclusiveNamespaces child
-// (exclusive C14N §3).
-func prefixList(el *etree.Element) string {
-	for _, c := range el.ChildElements() {
-		if c.Tag == "InclusiveNamespaces" {
-			return c.SelectAttrValue("PrefixList", "")
-		}
-	}
-	return ""
-}
-
-// canonicalizeInContext canonicalises a subtree with the namespaces in
-// scope at its place declared on it, as C14N of a document subset does.
-func canonicalizeInContext(el *etree.Element, canon dsig.Canonicalizer) ([]byte, error) {
-	ctx, err := etreeutils.NSBuildParentContext(el)
-	if err != nil {
-		return nil, err
-	}
-	detached, err := etreeutils.NSDetatch(ctx, el)
-	if err != nil {
-		return nil, err
-	}
-	return canon.Canonicalize(detached)
-}
-
-// elementByID finds the one element whose Id attribute is id; an id that
-// is not unique is refused (XML Signature wrapping hides a second one).
-func elementByID(root *etree.Element, id string) (*etree.Element, error) {
-	var found []*etree.Element
-	var walk func(e *etree.Element, depth int)
-	walk = func(e *etree.Element, depth int) {
-		if depth > 256 {
-			return
-		}
-		for _, a := range e.Attr {
-			if a.Space == "" && (a.Key == "Id" || a.Key == "ID" || a.Key == "id") && a.Value == id {
-				found = append(found, e)
-				break
-			}
-		}
-		for _, c := range e.ChildElements() {
-			walk(c, depth+1)
-		}
-	}
-	walk(root, 0)
-	if len(found) != 1 {
-		return nil, fmt.Errorf("%d elements with Id %q", len(found), id)
-	}
-	return found[0], nil
-}
-
-func contains(outer, inner *etree.Element) bool {
-	for e := inner; e != nil; e = e.Parent() {
-		if e == outer {
-			return true
-		}
-	}
-	return false
-}
-
-func dsChildren(el *etree.Element, tag string) []*etree.Element {
-	var out []*etree.Element
-	for _, c := range el.ChildElements() {
-		if c.Tag == tag && c.NamespaceURI() == dsig.Namespace {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-func onlyChild(el *etree.Element, tag string) (*etree.Element, error) {
-	c := dsChildren(el, tag)
-	if len(c) != 1 {
-		return nil, fmt.Errorf("%d ds:%s in ds:%s, want one", len(c), tag, el.Tag)
-	}
-	return c[0], nil
-}
-
-// maxXMLDepth bounds element nesting before the recursive tree code
-// (copy, canonicalisation) sees a document; trusted lists nest about 15.
-const maxXMLDepth = 128
-
-func checkDepth(data []byte, limit int) error {
-	d := xml.NewDecoder(bytes.NewReader(data))
-	depth := 0
-	for {
-		tok, err := d.RawToken()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		switch tok.(type) {
-		case xml.StartElement:
-			if depth++; depth > limit {
-				return fmt.Errorf("elements nested deeper than %d", limit)
-			}
-		case xml.EndElement:
-			depth--
-		}
-	}
 }
 
 // findSignatures collects every ds:Signature element, at any depth.
@@ -425,9 +279,9 @@ func findSignatures(el *etree.Element) []*etree.Element {
 // that do not parse are left out.
 func keyInfoCerts(sig *etree.Element) []*x509.Certificate {
 	var out []*x509.Certificate
-	for _, ki := range dsChildren(sig, "KeyInfo") {
-		for _, xd := range dsChildren(ki, "X509Data") {
-			for _, c := range dsChildren(xd, "X509Certificate") {
+	for _, ki := range xmldsig.DSChildren(sig, "KeyInfo") {
+		for _, xd := range xmldsig.DSChildren(ki, "X509Data") {
+			for _, c := range xmldsig.DSChildren(xd, "X509Certificate") {
 				if cert, err := parseCert(c.Text()); err == nil {
 					out = append(out, cert)
 				}
@@ -444,25 +298,6 @@ func containsCert(certs []*x509.Certificate, c *x509.Certificate) bool {
 		}
 	}
 	return false
-}
-
-// ecdsaDER turns an ECDSA SignatureValue in the r||s form of RFC 4050
-// and XMLDSig 1.1 §6.4.3 into the ASN.1 form Go verifies; a value that is
-// already ASN.1 is kept (some signers, goxmldsig among them, write that).
-func ecdsaDER(raw []byte) []byte {
-	var probe struct{ R, S *big.Int }
-	if rest, err := asn1.Unmarshal(raw, &probe); err == nil && len(rest) == 0 {
-		return raw
-	}
-	if len(raw) == 0 || len(raw)%2 != 0 {
-		return raw
-	}
-	n := len(raw) / 2
-	der, err := asn1.Marshal(struct{ R, S *big.Int }{new(big.Int).SetBytes(raw[:n]), new(big.Int).SetBytes(raw[n:])})
-	if err != nil {
-		return raw
-	}
-	return der
 }
 
 // signerNames lists certificates for an error message.

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/siegel-app/siegel/signing/cms"
+	"github.com/siegel-app/siegel/signing/xmldsig"
 )
 
 // Namespaces of EN 319 162-1 and XMLDSig.
@@ -72,7 +73,7 @@ func (c *container) asicManifests() (map[string]*asicManifest, map[string]error)
 		}
 		b, err := c.read(name, maxASiCMeta)
 		if err == nil {
-			err = checkXMLDepth(b, maxXMLDepth)
+			err = xmldsig.CheckDepth(b, xmldsig.MaxDepth)
 		}
 		var m asicManifest
 		if err == nil {
@@ -165,13 +166,13 @@ func (v *pdfVerifier) asicCAdES(c *container, name string) Signature {
 // a data file that matches is added to covers. A mismatch or a missing
 // file fails the signature and clears Intact.
 func checkFileDigest(c *container, s *Signature, fname, alg, value string, covers map[string]bool) {
-	h, ok := xmlDigestAlgorithms[alg]
+	h, ok := xmldsig.DigestAlgorithms[alg]
 	if !ok {
 		s.Intact = false
 		s.set(Indeterminate, CryptoConstraintsFailure, fmt.Sprintf("The digest method %q for %s is not supported.", truncate(alg, 80), fname))
 		return
 	}
-	want, err := base64.StdEncoding.DecodeString(stripSpace(value))
+	want, err := base64.StdEncoding.DecodeString(xmldsig.StripSpace(value))
 	if err != nil {
 		s.Intact = false
 		s.set(TotalFailed, FormatFailure, fmt.Sprintf("The digest value for %s cannot be read: %v.", fname, err))

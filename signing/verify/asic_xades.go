@@ -13,6 +13,7 @@ import (
 	dsig "github.com/russellhaering/goxmldsig"
 
 	"github.com/siegel-app/siegel/signing/cms"
+	"github.com/siegel-app/siegel/signing/xmldsig"
 )
 
 // XAdES (ETSI EN 319 132-1) namespace and the Type of the reference to
@@ -35,7 +36,7 @@ func (v *pdfVerifier) asicXAdES(c *container, name string) []Signature {
 	if err != nil {
 		return fail(fmt.Sprintf("The signature file cannot be read: %v.", err))
 	}
-	if err := checkXMLDepth(b, maxXMLDepth); err != nil {
+	if err := xmldsig.CheckDepth(b, xmldsig.MaxDepth); err != nil {
 		return fail(fmt.Sprintf("The signature file is not XML that can be read: %v.", err))
 	}
 	doc := etree.NewDocument()
@@ -46,7 +47,7 @@ func (v *pdfVerifier) asicXAdES(c *container, name string) []Signature {
 	if root == nil || root.Tag != "XAdESSignatures" || root.NamespaceURI() != asicNS {
 		return fail("The signature file's root element is not asic:XAdESSignatures.")
 	}
-	sigEls := dsChildren(root, "Signature")
+	sigEls := xmldsig.DSChildren(root, "Signature")
 	if len(sigEls) == 0 {
 		return fail("The signature file holds no ds:Signature.")
 	}
@@ -78,7 +79,7 @@ func (v *pdfVerifier) xadesSignature(c *container, root, sigEl *etree.Element) S
 			s.Qualified = QUnknown
 		}
 	}()
-	certs := keyInfoCerts(sigEl)
+	certs := xmldsig.KeyInfoCerts(sigEl)
 	if len(certs) == 0 {
 		s.set(Indeterminate, NoSigningCertificateFound, "The signature carries no signing certificate in ds:KeyInfo.")
 		return s
@@ -101,7 +102,7 @@ func (v *pdfVerifier) xadesSignature(c *container, root, sigEl *etree.Element) S
 	for _, cert := range certs {
 		val := sigValue
 		if cert.PublicKeyAlgorithm == x509.ECDSA {
-			val = ecdsaDER(val)
+			val = xmldsig.ECDSADER(val)
 		}
 		if sigErr = cert.CheckSignature(alg, canonSI, val); sigErr == nil {
 			leaf = cert
@@ -122,7 +123,7 @@ func (v *pdfVerifier) xadesSignature(c *container, root, sigEl *etree.Element) S
 		s.set(TotalFailed, FormatFailure, fmt.Sprintf("The signed info cannot be read: %v.", err))
 		return s
 	}
-	refs := dsChildren(signed.Root(), "Reference")
+	refs := xmldsig.DSChildren(signed.Root(), "Reference")
 	covers := map[string]bool{}
 	var props *etree.Element
 	for i, ref := range refs {
@@ -138,7 +139,7 @@ func (v *pdfVerifier) xadesSignature(c *container, root, sigEl *etree.Element) S
 			if isProps || ref.SelectAttrValue("Type", "") == xadesSignedPropsType {
 				// The properties belong to this signature: inside it,
 				// in QualifyingProperties whose Target names it.
-				if qp := target.Parent(); !isProps || !xmlContains(sigEl, target) || qp == nil ||
+				if qp := target.Parent(); !isProps || !xmldsig.Contains(sigEl, target) || qp == nil ||
 					qp.SelectAttrValue("Target", "") != "#"+sigEl.SelectAttrValue("Id", "") {
 					s.Intact = false
 					s.set(TotalFailed, FormatFailure, "The reference to the signed properties does not name this signature's xades:SignedProperties.")
@@ -154,12 +155,12 @@ func (v *pdfVerifier) xadesSignature(c *container, root, sigEl *etree.Element) S
 			s.set(TotalFailed, FormatFailure, fmt.Sprintf("The signature references %q, which is not a file of the container.", truncate(uri, 80)))
 			continue
 		}
-		if len(dsChildren(ref, "Transforms")) > 0 {
+		if len(xmldsig.DSChildren(ref, "Transforms")) > 0 {
 			s.Intact = false
 			s.set(Indeterminate, FormatFailure, fmt.Sprintf("The reference to %s has transforms, which are not supported for container files.", fname))
 			continue
 		}
-		dm, dv := dsChildren(ref, "DigestMethod"), dsChildren(ref, "DigestValue")
+		dm, dv := xmldsig.DSChildren(ref, "DigestMethod"), xmldsig.DSChildren(ref, "DigestValue")
 		if len(dm) != 1 || len(dv) != 1 {
 			s.Intact = false
 			s.set(TotalFailed, FormatFailure, fmt.Sprintf("The reference to %s needs one DigestMethod and one DigestValue.", fname))
@@ -221,33 +222,33 @@ func (v *pdfVerifier) xadesSignature(c *container, root, sigEl *etree.Element) S
 // signedInfo canonicalises ds:SignedInfo as its CanonicalizationMethod
 // says and reads the SignatureValue and SignatureMethod.
 func signedInfo(sigEl *etree.Element) (canon, value []byte, alg x509.SignatureAlgorithm, err error) {
-	si, err := dsOnlyChild(sigEl, "SignedInfo")
+	si, err := xmldsig.OnlyChild(sigEl, "SignedInfo")
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	sv, err := dsOnlyChild(sigEl, "SignatureValue")
+	sv, err := xmldsig.OnlyChild(sigEl, "SignatureValue")
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	cm, err := dsOnlyChild(si, "CanonicalizationMethod")
+	cm, err := xmldsig.OnlyChild(si, "CanonicalizationMethod")
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	sm, err := dsOnlyChild(si, "SignatureMethod")
+	sm, err := xmldsig.OnlyChild(si, "SignatureMethod")
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	c14n, err := xmlCanonicalizer(cm.SelectAttrValue("Algorithm", ""), xmlPrefixList(cm))
+	c14n, err := xmldsig.Canonicalizer(cm.SelectAttrValue("Algorithm", ""), xmldsig.PrefixList(cm))
 	if err != nil {
 		return nil, nil, 0, fmt.Errorf("SignedInfo: %v", err)
 	}
-	if canon, err = canonicalizeInContext(si, c14n); err != nil {
+	if canon, err = xmldsig.CanonicalizeInContext(si, c14n); err != nil {
 		return nil, nil, 0, fmt.Errorf("SignedInfo: %v", err)
 	}
-	if value, err = base64.StdEncoding.DecodeString(stripSpace(sv.Text())); err != nil {
+	if value, err = base64.StdEncoding.DecodeString(xmldsig.StripSpace(sv.Text())); err != nil {
 		return nil, nil, 0, fmt.Errorf("SignatureValue: %v", err)
 	}
-	return canon, value, xmlSignatureAlgorithms[sm.SelectAttrValue("Algorithm", "")], nil
+	return canon, value, xmldsig.SignatureAlgorithms[sm.SelectAttrValue("Algorithm", "")], nil
 }
 
 // sameDocumentReference resolves a "#Id" reference in the signature file,
@@ -255,17 +256,17 @@ func signedInfo(sigEl *etree.Element) (canon, value []byte, alg x509.SignatureAl
 // element referenced. Only canonicalisation transforms are supported (no
 // XPath, no enveloped signature: XAdES signatures in ASiC are detached).
 func sameDocumentReference(root, sigEl, ref *etree.Element) (*etree.Element, error) {
-	target, err := xmlElementByID(root, ref.SelectAttrValue("URI", "")[1:])
+	target, err := xmldsig.ElementByID(root, ref.SelectAttrValue("URI", "")[1:])
 	if err != nil {
 		return nil, err
 	}
 	var canon dsig.Canonicalizer
-	if tr := dsChildren(ref, "Transforms"); len(tr) == 1 {
-		for _, t := range dsChildren(tr[0], "Transform") {
+	if tr := xmldsig.DSChildren(ref, "Transforms"); len(tr) == 1 {
+		for _, t := range xmldsig.DSChildren(tr[0], "Transform") {
 			if canon != nil {
 				return nil, errors.New("more than one transform")
 			}
-			if canon, err = xmlCanonicalizer(t.SelectAttrValue("Algorithm", ""), xmlPrefixList(t)); err != nil {
+			if canon, err = xmldsig.Canonicalizer(t.SelectAttrValue("Algorithm", ""), xmldsig.PrefixList(t)); err != nil {
 				return nil, err
 			}
 		}
@@ -276,22 +277,22 @@ func sameDocumentReference(root, sigEl, ref *etree.Element) (*etree.Element, err
 		// XMLDSig §4.4.3.2: a node-set becomes octets by C14N 1.0.
 		canon = dsig.MakeC14N10RecCanonicalizer()
 	}
-	if xmlContains(target, sigEl) {
+	if xmldsig.Contains(target, sigEl) {
 		return nil, errors.New("it contains the signature itself")
 	}
-	b, err := canonicalizeInContext(target, canon)
+	b, err := xmldsig.CanonicalizeInContext(target, canon)
 	if err != nil {
 		return nil, err
 	}
-	dm, dv := dsChildren(ref, "DigestMethod"), dsChildren(ref, "DigestValue")
+	dm, dv := xmldsig.DSChildren(ref, "DigestMethod"), xmldsig.DSChildren(ref, "DigestValue")
 	if len(dm) != 1 || len(dv) != 1 {
 		return nil, errors.New("it needs one DigestMethod and one DigestValue")
 	}
-	h, ok := xmlDigestAlgorithms[dm[0].SelectAttrValue("Algorithm", "")]
+	h, ok := xmldsig.DigestAlgorithms[dm[0].SelectAttrValue("Algorithm", "")]
 	if !ok {
 		return nil, fmt.Errorf("the digest method %q is not supported", truncate(dm[0].SelectAttrValue("Algorithm", ""), 80))
 	}
-	want, err := base64.StdEncoding.DecodeString(stripSpace(dv[0].Text()))
+	want, err := base64.StdEncoding.DecodeString(xmldsig.StripSpace(dv[0].Text()))
 	if err != nil {
 		return nil, fmt.Errorf("DigestValue: %v", err)
 	}
@@ -304,7 +305,7 @@ func sameDocumentReference(root, sigEl, ref *etree.Element) (*etree.Element, err
 }
 
 func firstChild(el *etree.Element, ns, tag string) *etree.Element {
-	if c := nsChildren(el, ns, tag); len(c) > 0 {
+	if c := xmldsig.Children(el, ns, tag); len(c) > 0 {
 		return c[0]
 	}
 	return nil
@@ -315,16 +316,16 @@ func firstChild(el *etree.Element, ns, tag string) *etree.Element {
 // matched that a xades:Cert's CertDigest is leaf's.
 func signingCertificateMatches(ssp *etree.Element, leaf *x509.Certificate) (matched, named bool) {
 	for _, tag := range []string{"SigningCertificateV2", "SigningCertificate"} {
-		for _, sc := range nsChildren(ssp, xadesNS, tag) {
-			for _, cert := range nsChildren(sc, xadesNS, "Cert") {
+		for _, sc := range xmldsig.Children(ssp, xadesNS, tag) {
+			for _, cert := range xmldsig.Children(sc, xadesNS, "Cert") {
 				cd := firstChild(cert, xadesNS, "CertDigest")
 				named = true
 				dm, dv := firstChild(cd, dsNS, "DigestMethod"), firstChild(cd, dsNS, "DigestValue")
 				if dm == nil || dv == nil {
 					continue
 				}
-				h, ok := xmlDigestAlgorithms[dm.SelectAttrValue("Algorithm", "")]
-				want, err := base64.StdEncoding.DecodeString(stripSpace(dv.Text()))
+				h, ok := xmldsig.DigestAlgorithms[dm.SelectAttrValue("Algorithm", "")]
+				want, err := base64.StdEncoding.DecodeString(xmldsig.StripSpace(dv.Text()))
 				if !ok || err != nil {
 					continue
 				}
@@ -345,8 +346,8 @@ func signingCertificateMatches(ssp *etree.Element, leaf *x509.Certificate) (matc
 // anchor and was not revoked at its time. A token that fails is a note.
 func (v *pdfVerifier) xadesTimestamp(s *Signature, sigEl *etree.Element) (time.Time, bool) {
 	var tst *etree.Element
-	for _, obj := range dsChildren(sigEl, "Object") {
-		for _, qp := range nsChildren(obj, xadesNS, "QualifyingProperties") {
+	for _, obj := range xmldsig.DSChildren(sigEl, "Object") {
+		for _, qp := range xmldsig.Children(obj, xadesNS, "QualifyingProperties") {
 			usp := firstChild(firstChild(qp, xadesNS, "UnsignedProperties"), xadesNS, "UnsignedSignatureProperties")
 			if tst = firstChild(usp, xadesNS, "SignatureTimeStamp"); tst != nil {
 				break
@@ -369,22 +370,22 @@ func (v *pdfVerifier) xadesToken(tst, sigEl *etree.Element) (time.Time, error) {
 	if enc == nil {
 		return time.Time{}, errors.New("it has no EncapsulatedTimeStamp")
 	}
-	token, err := base64.StdEncoding.DecodeString(stripSpace(enc.Text()))
+	token, err := base64.StdEncoding.DecodeString(xmldsig.StripSpace(enc.Text()))
 	if err != nil {
 		return time.Time{}, fmt.Errorf("it cannot be read: %v", err)
 	}
 	// XAdES 1.3.2 §7.1.4.3: without ds:CanonicalizationMethod, C14N 1.0.
 	canon := dsig.MakeC14N10RecCanonicalizer()
 	if cm := firstChild(tst, dsNS, "CanonicalizationMethod"); cm != nil {
-		if canon, err = xmlCanonicalizer(cm.SelectAttrValue("Algorithm", ""), xmlPrefixList(cm)); err != nil {
+		if canon, err = xmldsig.Canonicalizer(cm.SelectAttrValue("Algorithm", ""), xmldsig.PrefixList(cm)); err != nil {
 			return time.Time{}, err
 		}
 	}
-	sv, err := dsOnlyChild(sigEl, "SignatureValue")
+	sv, err := xmldsig.OnlyChild(sigEl, "SignatureValue")
 	if err != nil {
 		return time.Time{}, err
 	}
-	signed, err := canonicalizeInContext(sv, canon)
+	signed, err := xmldsig.CanonicalizeInContext(sv, canon)
 	if err != nil {
 		return time.Time{}, err
 	}

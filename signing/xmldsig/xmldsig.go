@@ -1,4 +1,14 @@
-package verify
+// Package xmldsig has the parts of XML Signature (XMLDSig 1.1) checking
+// that the EU trusted lists and XAdES signatures in ASiC-E containers
+// share: algorithm identifiers, canonicalisation (goxmldsig's), element
+// lookup that refuses duplicate Ids, nesting limits, KeyInfo
+// certificates and ECDSA values.
+//
+// The validation flow itself stays with each caller: goxmldsig v1.5.0's
+// Validate takes the last Reference instead of the one to the document
+// and does not read ECDSA r||s values, so Siegel checks SignedInfo and
+// every Reference itself over these pieces.
+package xmldsig
 
 import (
 	"bytes"
@@ -17,33 +27,34 @@ import (
 	"github.com/russellhaering/goxmldsig/etreeutils"
 )
 
-// XML signature helpers for XAdES in ASiC-E containers, copied from
-// signing/trustlist/xmlsig.go (which keeps its own, tested with the
-// trusted lists): goxmldsig's canonicalisations under Siegel's own
-// reference and signature checks, because goxmldsig v1.5.0's Validate
-// picks the wrong Reference when there are several and does not read
-// ECDSA r||s values.
+// Namespace is the XMLDSig namespace.
+const Namespace = dsig.Namespace
 
-var xmlSignatureAlgorithms = map[string]x509.SignatureAlgorithm{
+// SignatureAlgorithms maps SignatureMethod URIs to Go's algorithms.
+var SignatureAlgorithms = map[string]x509.SignatureAlgorithm{
 	"http://www.w3.org/2001/04/xmldsig-more#rsa-sha256":   x509.SHA256WithRSA,
 	"http://www.w3.org/2001/04/xmldsig-more#rsa-sha384":   x509.SHA384WithRSA,
 	"http://www.w3.org/2001/04/xmldsig-more#rsa-sha512":   x509.SHA512WithRSA,
 	"http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256": x509.ECDSAWithSHA256,
 	"http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384": x509.ECDSAWithSHA384,
 	"http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512": x509.ECDSAWithSHA512,
-	// RFC 6931 §2.3.10: salt length = hash length, MGF1 with the same hash.
+	// RFC 6931 §2.3.10: salt length = hash length, MGF1 with the same hash,
+	// as Go's *WithRSAPSS verify.
 	"http://www.w3.org/2007/05/xmldsig-more#sha256-rsa-MGF1": x509.SHA256WithRSAPSS,
 	"http://www.w3.org/2007/05/xmldsig-more#sha384-rsa-MGF1": x509.SHA384WithRSAPSS,
 	"http://www.w3.org/2007/05/xmldsig-more#sha512-rsa-MGF1": x509.SHA512WithRSAPSS,
 }
 
-var xmlDigestAlgorithms = map[string]crypto.Hash{
+// DigestAlgorithms maps DigestMethod URIs to hashes; SHA-1 is refused.
+var DigestAlgorithms = map[string]crypto.Hash{
 	"http://www.w3.org/2001/04/xmlenc#sha256":       crypto.SHA256,
 	"http://www.w3.org/2001/04/xmldsig-more#sha384": crypto.SHA384,
 	"http://www.w3.org/2001/04/xmlenc#sha512":       crypto.SHA512,
 }
 
-func xmlCanonicalizer(alg, prefixes string) (dsig.Canonicalizer, error) {
+// Canonicalizer is the canonicalisation named alg; prefixes is the
+// InclusiveNamespaces PrefixList of exclusive C14N.
+func Canonicalizer(alg, prefixes string) (dsig.Canonicalizer, error) {
 	switch dsig.AlgorithmID(alg) {
 	case dsig.CanonicalXML10ExclusiveAlgorithmId:
 		return dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList(prefixes), nil
@@ -61,9 +72,9 @@ func xmlCanonicalizer(alg, prefixes string) (dsig.Canonicalizer, error) {
 	return nil, fmt.Errorf("canonicalisation or transform %q not supported", alg)
 }
 
-// xmlPrefixList is the PrefixList of an ec:InclusiveNamespaces child
+// PrefixList is the PrefixList of an ec:InclusiveNamespaces child
 // (exclusive C14N §3).
-func xmlPrefixList(el *etree.Element) string {
+func PrefixList(el *etree.Element) string {
 	for _, c := range el.ChildElements() {
 		if c.Tag == "InclusiveNamespaces" {
 			return c.SelectAttrValue("PrefixList", "")
@@ -72,9 +83,9 @@ func xmlPrefixList(el *etree.Element) string {
 	return ""
 }
 
-// canonicalizeInContext canonicalises a subtree with the namespaces in
+// CanonicalizeInContext canonicalises a subtree with the namespaces in
 // scope at its place declared on it, as C14N of a document subset does.
-func canonicalizeInContext(el *etree.Element, canon dsig.Canonicalizer) ([]byte, error) {
+func CanonicalizeInContext(el *etree.Element, canon dsig.Canonicalizer) ([]byte, error) {
 	ctx, err := etreeutils.NSBuildParentContext(el)
 	if err != nil {
 		return nil, err
@@ -86,10 +97,9 @@ func canonicalizeInContext(el *etree.Element, canon dsig.Canonicalizer) ([]byte,
 	return canon.Canonicalize(detached)
 }
 
-// xmlElementByID finds the one element whose Id attribute is id; an id
-// that is not unique is refused (XML Signature wrapping hides a second
-// one).
-func xmlElementByID(root *etree.Element, id string) (*etree.Element, error) {
+// ElementByID finds the one element whose Id attribute is id; an id that
+// is not unique is refused (XML Signature wrapping hides a second one).
+func ElementByID(root *etree.Element, id string) (*etree.Element, error) {
 	var found []*etree.Element
 	var walk func(e *etree.Element, depth int)
 	walk = func(e *etree.Element, depth int) {
@@ -113,7 +123,8 @@ func xmlElementByID(root *etree.Element, id string) (*etree.Element, error) {
 	return found[0], nil
 }
 
-func xmlContains(outer, inner *etree.Element) bool {
+// Contains reports whether inner is outer or lies inside it.
+func Contains(outer, inner *etree.Element) bool {
 	for e := inner; e != nil; e = e.Parent() {
 		if e == outer {
 			return true
@@ -122,12 +133,13 @@ func xmlContains(outer, inner *etree.Element) bool {
 	return false
 }
 
-// nsChildren are el's child elements with the local name tag in namespace ns.
-func nsChildren(el *etree.Element, ns, tag string) []*etree.Element {
-	var out []*etree.Element
+// Children are el's child elements with the local name tag in namespace
+// ns; none for a nil el.
+func Children(el *etree.Element, ns, tag string) []*etree.Element {
 	if el == nil {
 		return nil
 	}
+	var out []*etree.Element
 	for _, c := range el.ChildElements() {
 		if c.Tag == tag && c.NamespaceURI() == ns {
 			out = append(out, c)
@@ -136,23 +148,26 @@ func nsChildren(el *etree.Element, ns, tag string) []*etree.Element {
 	return out
 }
 
-func dsChildren(el *etree.Element, tag string) []*etree.Element {
-	return nsChildren(el, dsig.Namespace, tag)
+// DSChildren are el's ds:tag children.
+func DSChildren(el *etree.Element, tag string) []*etree.Element {
+	return Children(el, Namespace, tag)
 }
 
-func dsOnlyChild(el *etree.Element, tag string) (*etree.Element, error) {
-	c := dsChildren(el, tag)
+// OnlyChild is el's one ds:tag child; none or several are an error.
+func OnlyChild(el *etree.Element, tag string) (*etree.Element, error) {
+	c := DSChildren(el, tag)
 	if len(c) != 1 {
 		return nil, fmt.Errorf("%d ds:%s in ds:%s, want one", len(c), tag, el.Tag)
 	}
 	return c[0], nil
 }
 
-// maxXMLDepth bounds element nesting before the recursive tree code
-// (copy, canonicalisation) sees a document.
-const maxXMLDepth = 128
+// MaxDepth bounds element nesting before the recursive tree code (copy,
+// canonicalisation) sees a document; trusted lists nest about 15.
+const MaxDepth = 128
 
-func checkXMLDepth(data []byte, limit int) error {
+// CheckDepth refuses a document whose elements nest deeper than limit.
+func CheckDepth(data []byte, limit int) error {
 	d := xml.NewDecoder(bytes.NewReader(data))
 	depth := 0
 	for {
@@ -174,14 +189,14 @@ func checkXMLDepth(data []byte, limit int) error {
 	}
 }
 
-// keyInfoCerts are the certificates of ds:KeyInfo/ds:X509Data, in
+// KeyInfoCerts are the certificates of ds:KeyInfo/ds:X509Data, in
 // order; ones that do not parse are left out.
-func keyInfoCerts(sig *etree.Element) []*x509.Certificate {
+func KeyInfoCerts(sig *etree.Element) []*x509.Certificate {
 	var out []*x509.Certificate
-	for _, ki := range dsChildren(sig, "KeyInfo") {
-		for _, xd := range dsChildren(ki, "X509Data") {
-			for _, c := range dsChildren(xd, "X509Certificate") {
-				der, err := base64.StdEncoding.DecodeString(stripSpace(c.Text()))
+	for _, ki := range DSChildren(sig, "KeyInfo") {
+		for _, xd := range DSChildren(ki, "X509Data") {
+			for _, c := range DSChildren(xd, "X509Certificate") {
+				der, err := base64.StdEncoding.DecodeString(StripSpace(c.Text()))
 				if err != nil || len(der) > 64<<10 {
 					continue
 				}
@@ -194,7 +209,8 @@ func keyInfoCerts(sig *etree.Element) []*x509.Certificate {
 	return out
 }
 
-func stripSpace(s string) string {
+// StripSpace removes XML whitespace, as base64 content may carry it.
+func StripSpace(s string) string {
 	return strings.Map(func(r rune) rune {
 		switch r {
 		case ' ', '\t', '\n', '\r':
@@ -204,10 +220,10 @@ func stripSpace(s string) string {
 	}, s)
 }
 
-// ecdsaDER turns an ECDSA SignatureValue in the r||s form of RFC 4050
+// ECDSADER turns an ECDSA SignatureValue in the r||s form of RFC 4050
 // and XMLDSig 1.1 §6.4.3 into the ASN.1 form Go verifies; a value that is
-// already ASN.1 is kept.
-func ecdsaDER(raw []byte) []byte {
+// already ASN.1 is kept (some signers, goxmldsig among them, write that).
+func ECDSADER(raw []byte) []byte {
 	var probe struct{ R, S *big.Int }
 	if rest, err := asn1.Unmarshal(raw, &probe); err == nil && len(rest) == 0 {
 		return raw
