@@ -15,12 +15,12 @@ func FuzzParse(f *testing.F) {
 	f.Add(p.signedAT(f))
 	f.Add([]byte(`<TrustServiceStatusList xmlns="http://uri.etsi.org/02231/v2#"><SchemeInformation><SchemeTerritory>DE</SchemeTerritory><ListIssueDateTime>2025-01-01T00:00:00Z</ListIssueDateTime></SchemeInformation></TrustServiceStatusList>`))
 	f.Add([]byte(`<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>`))
-	allowed := []*x509.Certificate{p.deSigner.cert, p.atSigner.cert}
+	allowed := []*x509.Certificate{p.deSigner.Cert, p.atSigner.Cert}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if tl, err := Parse(data); err == nil {
 			l := &Lists{TLs: []*TSL{tl}}
 			l.Anchors(now)
-			l.Qualified([]*x509.Certificate{p.leafQES.cert, p.deCA.cert}, now)
+			l.Qualified([]*x509.Certificate{p.leafQES.Cert, p.deCA.Cert}, now)
 		}
 		if content, _, err := verifyXML(data, allowed, now); err == nil {
 			if _, err := Parse(content); err != nil {

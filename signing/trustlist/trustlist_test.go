@@ -86,7 +86,7 @@ func (p *pki) deList() tplList {
 			Services: []tplService{{
 				Info: tplInfo{
 					Type: SvcTypeCAQC, Name: "DE Qualified CA", Status: StatusGranted,
-					Start: "2017-01-01T00:00:00Z", Certs: []string{b64(p.deCA.cert)},
+					Start: "2017-01-01T00:00:00Z", Certs: []string{b64(p.deCA.Cert)},
 					ASI: []string{ASIForESignatures},
 					Quals: []tplQual{
 						{Qualifiers: []string{QualifierQCWithSSCD, QualifierQCForESig}, Criteria: kuNonRep},
@@ -97,7 +97,7 @@ func (p *pki) deList() tplList {
 			}, {
 				Info: tplInfo{
 					Type: SvcTypeQTST, Name: "DE Qualified TSA", Status: StatusGranted,
-					Start: "2017-01-01T00:00:00Z", Certs: []string{b64(p.deSigner.cert)},
+					Start: "2017-01-01T00:00:00Z", Certs: []string{b64(p.deSigner.Cert)},
 				},
 			}},
 		}},
@@ -106,7 +106,7 @@ func (p *pki) deList() tplList {
 
 func (p *pki) atList() tplList {
 	info := tplInfo{
-		Type: SvcTypeCAQC, Name: "AT Qualified CA", Certs: []string{b64(p.atCA.cert)},
+		Type: SvcTypeCAQC, Name: "AT Qualified CA", Certs: []string{b64(p.atCA.Cert)},
 		ASI: []string{ASIForESeals},
 	}
 	cur, hist := info, info
@@ -125,10 +125,10 @@ func (p *pki) lotlList(base string) tplList {
 	return tplList{
 		ID: "TSL-LOTL", Type: typeLOTL, Territory: "EU",
 		Pointers: []tplPointer{
-			{Location: base + "/lotl.xml", Territory: "EU", Type: typeLOTL, MimeType: mimeTSLXML, Certs: []string{b64(p.lotlSigner.cert)}},
-			{Location: base + "/de.xml", Territory: "DE", Type: typeGeneric, MimeType: mimeTSLXML, Certs: []string{b64(p.deSigner.cert)}},
-			{Location: base + "/de.pdf", Territory: "DE", Type: typeGeneric, MimeType: "application/pdf", Certs: []string{b64(p.deSigner.cert)}},
-			{Location: base + "/at.xml", Territory: "AT", Type: typeGeneric, MimeType: mimeTSLXML, Certs: []string{b64(p.otherSigner.cert), b64(p.atSigner.cert)}},
+			{Location: base + "/lotl.xml", Territory: "EU", Type: typeLOTL, MimeType: mimeTSLXML, Certs: []string{b64(p.lotlSigner.Cert)}},
+			{Location: base + "/de.xml", Territory: "DE", Type: typeGeneric, MimeType: mimeTSLXML, Certs: []string{b64(p.deSigner.Cert)}},
+			{Location: base + "/de.pdf", Territory: "DE", Type: typeGeneric, MimeType: "application/pdf", Certs: []string{b64(p.deSigner.Cert)}},
+			{Location: base + "/at.xml", Territory: "AT", Type: typeGeneric, MimeType: mimeTSLXML, Certs: []string{b64(p.otherSigner.Cert), b64(p.atSigner.Cert)}},
 		},
 	}
 }
@@ -151,12 +151,12 @@ func (p *pki) signedAT(t testing.TB) []byte {
 func world(t *testing.T) (*pki, *server, Options) {
 	p := testPKI(t)
 	srv := newServer(t)
-	srv.put("/lotl.xml", p.signedLOTL(t, srv.URL))
-	srv.put("/de.xml", p.signedDE(t))
-	srv.put("/at.xml", p.signedAT(t))
+	srv.Put("/lotl.xml", p.signedLOTL(t, srv.URL))
+	srv.Put("/de.xml", p.signedDE(t))
+	srv.Put("/at.xml", p.signedAT(t))
 	return p, srv, Options{
 		LOTLURL:     srv.URL + "/lotl.xml",
-		LOTLSigners: []*x509.Certificate{p.lotlSigner.cert},
+		LOTLSigners: []*x509.Certificate{p.lotlSigner.Cert},
 		CacheDir:    t.TempDir(),
 		HTTPClient:  srv.Client(),
 		Now:         func() time.Time { return now },
@@ -193,14 +193,14 @@ func TestLoadAndAnchors(t *testing.T) {
 	if len(l.Warnings) != 0 {
 		t.Errorf("warnings: %v", l.Warnings)
 	}
-	if l.LOTL.Territory != "EU" || !l.LOTL.IsLOTL() || l.LOTL.SequenceNumber != 7 || !l.LOTL.Signer.Equal(p.lotlSigner.cert) {
+	if l.LOTL.Territory != "EU" || !l.LOTL.IsLOTL() || l.LOTL.SequenceNumber != 7 || !l.LOTL.Signer.Equal(p.lotlSigner.Cert) {
 		t.Errorf("LOTL = %+v", l.LOTL)
 	}
-	if srv.count("/de.pdf") != 0 {
+	if srv.Count("/de.pdf") != 0 {
 		t.Error("the PDF form of a list was fetched")
 	}
-	if srv.count("/lotl.xml") != 1 {
-		t.Errorf("LOTL fetched %d times, want once (its self-pointer is not followed)", srv.count("/lotl.xml"))
+	if srv.Count("/lotl.xml") != 1 {
+		t.Errorf("LOTL fetched %d times, want once (its self-pointer is not followed)", srv.Count("/lotl.xml"))
 	}
 
 	tests := []struct {
@@ -208,8 +208,8 @@ func TestLoadAndAnchors(t *testing.T) {
 		at   time.Time
 		want []*x509.Certificate
 	}{
-		{"now: AT withdrawn", now, []*x509.Certificate{p.deCA.cert}},
-		{"2025-01: both granted", time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), []*x509.Certificate{p.deCA.cert, p.atCA.cert}},
+		{"now: AT withdrawn", now, []*x509.Certificate{p.deCA.Cert}},
+		{"2025-01: both granted", time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), []*x509.Certificate{p.deCA.Cert, p.atCA.Cert}},
 		{"2016: before any", time.Date(2016, 1, 1, 0, 0, 0, 0, time.UTC), nil},
 	}
 	for _, tc := range tests {
@@ -224,10 +224,10 @@ func TestLoadAndAnchors(t *testing.T) {
 				}
 			}
 			// The QTST service's certificate (deSigner) is never a CA anchor.
-			if containsCert(got, p.deSigner.cert) {
+			if containsCert(got, p.deSigner.Cert) {
 				t.Error("TSA certificate among CA anchors")
 			}
-			if tsa := l.ServiceCertificates(SvcTypeQTST, tc.at); tc.want != nil && (len(tsa) != 1 || !tsa[0].Equal(p.deSigner.cert)) {
+			if tsa := l.ServiceCertificates(SvcTypeQTST, tc.at); tc.want != nil && (len(tsa) != 1 || !tsa[0].Equal(p.deSigner.Cert)) {
 				t.Errorf("QTST certificates = %d", len(tsa))
 			}
 		})
@@ -253,38 +253,38 @@ func TestQualified(t *testing.T) {
 		problem    string
 	}{
 		{
-			name: "QC by statement, QCForESig+QCWithSSCD by key usage", chain: []*x509.Certificate{p.leafQES.cert, p.deCA.cert}, at: now,
+			name: "QC by statement, QCForESig+QCWithSSCD by key usage", chain: []*x509.Certificate{p.leafQES.Cert, p.deCA.Cert}, at: now,
 			found: true, territory: "DE", qualified: true, esig: true, qscd: true,
 			qualifiers: []string{QualifierQCWithSSCD, QualifierQCForESig}, level: "QES",
 		},
 		{
-			name: "through a sub CA, QCNoSSCD by policy overrides QcSSCD", chain: []*x509.Certificate{p.leafNoQSCD.cert, p.deSub.cert, p.deCA.cert}, at: now,
+			name: "through a sub CA, QCNoSSCD by policy overrides QcSSCD", chain: []*x509.Certificate{p.leafNoQSCD.Cert, p.deSub.Cert, p.deCA.Cert}, at: now,
 			found: true, territory: "DE", qualified: true, esig: true, qscd: false,
 			qualifiers: []string{QualifierQCNoSSCD}, level: "AdES-QC",
 		},
 		{
-			name: "no QcCompliance", chain: []*x509.Certificate{p.leafNotQC.cert, p.deCA.cert}, at: now,
+			name: "no QcCompliance", chain: []*x509.Certificate{p.leafNotQC.Cert, p.deCA.Cert}, at: now,
 			found: true, territory: "DE", qualified: false, level: "AdES", problem: "QcCompliance",
 			qualifiers: []string{QualifierQCWithSSCD, QualifierQCForESig},
 		},
 		{
-			name: "seal signed while granted, withdrawn since", chain: []*x509.Certificate{p.leafAT.cert, p.atCA.cert}, at: before,
+			name: "seal signed while granted, withdrawn since", chain: []*x509.Certificate{p.leafAT.Cert, p.atCA.Cert}, at: before,
 			found: true, territory: "AT", qualified: true, seal: true, qscd: true, level: "QESeal",
 		},
 		{
-			name: "seal signed after withdrawal", chain: []*x509.Certificate{p.leafAT.cert, p.atCA.cert}, at: after,
+			name: "seal signed after withdrawal", chain: []*x509.Certificate{p.leafAT.Cert, p.atCA.Cert}, at: after,
 			found: true, territory: "AT", qualified: false, level: "AdES", problem: "withdrawn",
 		},
 		{
-			name: "before the service existed", chain: []*x509.Certificate{p.leafAT.cert, p.atCA.cert}, at: atGranted.Add(-time.Hour),
+			name: "before the service existed", chain: []*x509.Certificate{p.leafAT.Cert, p.atCA.Cert}, at: atGranted.Add(-time.Hour),
 			found: true, territory: "AT", qualified: false, level: "AdES", problem: "no status",
 		},
 		{
-			name: "issuer on no list", chain: []*x509.Certificate{p.stranger.cert}, at: now,
+			name: "issuer on no list", chain: []*x509.Certificate{p.stranger.Cert}, at: now,
 			found: false, level: "AdES", problem: "not a qualified CA",
 		},
 		{
-			name: "chain that does not link to the listed CA", chain: []*x509.Certificate{p.leafAT.cert, p.deCA.cert}, at: now,
+			name: "chain that does not link to the listed CA", chain: []*x509.Certificate{p.leafAT.Cert, p.deCA.Cert}, at: now,
 			found: false, level: "AdES",
 		},
 	}
@@ -308,7 +308,7 @@ func TestQualified(t *testing.T) {
 		})
 	}
 	// The status in force is reported with its start.
-	r := l.Qualified([]*x509.Certificate{p.leafAT.cert, p.atCA.cert}, before)
+	r := l.Qualified([]*x509.Certificate{p.leafAT.Cert, p.atCA.Cert}, before)
 	if r.Status != StatusGranted || !r.StatusStart.Equal(atGranted) {
 		t.Errorf("status %s since %s, want granted since %s", r.Status, r.StatusStart, atGranted)
 	}
@@ -321,7 +321,7 @@ func TestTamperedListRejected(t *testing.T) {
 	if bytes.Equal(de, tampered) {
 		t.Fatal("nothing tampered")
 	}
-	srv.put("/de.xml", tampered)
+	srv.Put("/de.xml", tampered)
 	l := load(t, opts)
 	if got := territories(l); !slices.Equal(got, []string{"AT"}) {
 		t.Fatalf("loaded %v, want only AT", got)
@@ -350,7 +350,7 @@ func TestTamperedListRejected(t *testing.T) {
 
 func TestListSignerNotInPointer(t *testing.T) {
 	p, srv, opts := world(t)
-	srv.put("/de.xml", sign(t, render(t, p.deList()), p.otherSigner, dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")))
+	srv.Put("/de.xml", sign(t, render(t, p.deList()), p.otherSigner, dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")))
 	l := load(t, opts)
 	if len(l.Failed) != 1 || !errors.Is(l.Failed[0], ErrSigner) || l.Failed[0].Territory != "DE" {
 		t.Fatalf("failed = %v", l.Failed)
@@ -364,7 +364,7 @@ func TestLOTLSigner(t *testing.T) {
 	p, srv, opts := world(t)
 	t.Run("unconfigured signer", func(t *testing.T) {
 		o := opts
-		o.LOTLSigners = []*x509.Certificate{p.otherSigner.cert}
+		o.LOTLSigners = []*x509.Certificate{p.otherSigner.Cert}
 		_, err := Load(context.Background(), o)
 		var le *ListError
 		if !errors.Is(err, ErrSigner) || !errors.As(err, &le) || !le.LOTL || le.URL != srv.URL+"/lotl.xml" {
@@ -405,7 +405,7 @@ func TestCache(t *testing.T) {
 	if len(files) != 3 {
 		t.Fatalf("cache has %d files, want 3", len(files))
 	}
-	hits := func() int { return srv.count("/lotl.xml") + srv.count("/de.xml") + srv.count("/at.xml") }
+	hits := func() int { return srv.Count("/lotl.xml") + srv.Count("/de.xml") + srv.Count("/at.xml") }
 	if hits() != 3 {
 		t.Fatalf("%d fetches", hits())
 	}
@@ -433,7 +433,7 @@ func TestCache(t *testing.T) {
 	t.Run("older than MaxAge is fetched again", func(t *testing.T) {
 		next := p.deList()
 		next.Seq = 8
-		srv.put("/de.xml", sign(t, render(t, next), p.deSigner, dsig.MakeC14N10RecCanonicalizer()))
+		srv.Put("/de.xml", sign(t, render(t, next), p.deSigner, dsig.MakeC14N10RecCanonicalizer()))
 		o := opts
 		o.MaxAge = time.Hour
 		o.Now = func() time.Time { return now.Add(2 * time.Hour) }
@@ -459,7 +459,7 @@ func TestCache(t *testing.T) {
 	t.Run("an older list does not replace the cached one", func(t *testing.T) {
 		old := p.deList()
 		old.Seq = 6
-		srv.put("/de.xml", sign(t, render(t, old), p.deSigner, dsig.MakeC14N10RecCanonicalizer()))
+		srv.Put("/de.xml", sign(t, render(t, old), p.deSigner, dsig.MakeC14N10RecCanonicalizer()))
 		o := opts
 		o.MaxAge = time.Hour
 		o.Now = func() time.Time { return now.Add(4 * time.Hour) }
@@ -553,7 +553,7 @@ func TestParse(t *testing.T) {
 		t.Fatalf("%d pointers", len(tl.Pointers))
 	}
 	at := tl.Pointers[3]
-	if at.Territory != "AT" || at.MimeType != mimeTSLXML || at.Type != typeGeneric || len(at.Signers) != 2 || !at.Signers[1].Equal(p.atSigner.cert) {
+	if at.Territory != "AT" || at.MimeType != mimeTSLXML || at.Type != typeGeneric || len(at.Signers) != 2 || !at.Signers[1].Equal(p.atSigner.Cert) {
 		t.Errorf("AT pointer = %+v", at)
 	}
 	if got := nationalPointers(tl); len(got) != 2 || got[0].Territory != "DE" || got[1].Territory != "AT" {
@@ -586,7 +586,7 @@ func TestParse(t *testing.T) {
 
 	// A certificate Go cannot read is skipped, not fatal: real lists
 	// carry some.
-	broken, err := Parse([]byte(strings.Replace(string(render(t, p.deList())), b64(p.deCA.cert)[:40], "AAAA", 1)))
+	broken, err := Parse([]byte(strings.Replace(string(render(t, p.deList())), b64(p.deCA.Cert)[:40], "AAAA", 1)))
 	if err != nil || len(broken.Skipped) != 1 || len(broken.Providers[0].Services[0].Current.Certificates) != 0 {
 		t.Errorf("list with a broken certificate: %v, skipped %q", err, broken.Skipped)
 	}
@@ -621,7 +621,7 @@ func TestUnknownCriticalExtension(t *testing.T) {
 	if len(lists.Anchors(now)) != 0 {
 		t.Error("a service with an unknown critical extension is an anchor")
 	}
-	r := lists.Qualified([]*x509.Certificate{p.leafQES.cert, p.deCA.cert}, now)
+	r := lists.Qualified([]*x509.Certificate{p.leafQES.Cert, p.deCA.Cert}, now)
 	if r.Qualified || !strings.Contains(strings.Join(r.Problems, " "), "SomethingNew") {
 		t.Errorf("result = %+v", r)
 	}
@@ -629,7 +629,7 @@ func TestUnknownCriticalExtension(t *testing.T) {
 
 func TestCriteria(t *testing.T) {
 	p := testPKI(t)
-	leaf := p.leafQES.cert // nonRepudiation only, policy P1
+	leaf := p.leafQES.Cert // nonRepudiation only, policy P1
 	p1 := "1.3.6.1.4.1.99999.1"
 	p2 := "1.3.6.1.4.1.99999.2"
 	nonRep := []KeyUsageBit{{Name: "nonRepudiation", Value: true}}
@@ -665,15 +665,15 @@ func TestCriteria(t *testing.T) {
 
 func TestParseQCStatements(t *testing.T) {
 	p := testPKI(t)
-	q, err := ParseQCStatements(p.leafAT.cert)
+	q, err := ParseQCStatements(p.leafAT.Cert)
 	if err != nil || !q.Compliance || !q.SSCD || !slices.Equal(q.Types, []string{"eseal"}) {
 		t.Fatalf("got %+v, %v", q, err)
 	}
-	q, err = ParseQCStatements(p.stranger.cert)
+	q, err = ParseQCStatements(p.stranger.Cert)
 	if err != nil || q.Compliance || q.SSCD || q.Types != nil {
 		t.Fatalf("got %+v, %v", q, err)
 	}
-	bad := *p.stranger.cert
+	bad := *p.stranger.Cert
 	bad.Extensions = []pkix.Extension{{Id: oidQCStatements, Value: []byte{0x30, 0x05, 0x06}}}
 	if _, err := ParseQCStatements(&bad); err == nil {
 		t.Fatal("malformed qcStatements accepted")
@@ -698,15 +698,15 @@ func TestVerifyXMLStructure(t *testing.T) {
 		allowed []*x509.Certificate
 		wantErr error
 	}{
-		{"good", signed, []*x509.Certificate{p.deSigner.cert}, nil},
-		{"unsigned", render(t, p.deList()), []*x509.Certificate{p.deSigner.cert}, ErrSignature},
-		{"two signatures", twice, []*x509.Certificate{p.deSigner.cert}, ErrSignature},
-		{"signature not a child of the list", nested, []*x509.Certificate{p.deSigner.cert}, ErrSignature},
-		{"signer not allowed", signed, []*x509.Certificate{p.atSigner.cert}, ErrSigner},
-		{"not XML", []byte("<a><b></a>"), []*x509.Certificate{p.deSigner.cert}, ErrFormat},
-		{"no KeyInfo: the allowed certificates are tried", noKeyInfo, []*x509.Certificate{p.atSigner.cert, p.deSigner.cert}, nil},
-		{"nested too deep", []byte(strings.Repeat("<a>", 200) + strings.Repeat("</a>", 200)), []*x509.Certificate{p.deSigner.cert}, ErrFormat},
-		{"SignatureValue changed", bytes.Replace(signed, []byte("<ds:SignatureValue>"), []byte("<ds:SignatureValue>AAAA"), 1), []*x509.Certificate{p.deSigner.cert}, ErrSignature},
+		{"good", signed, []*x509.Certificate{p.deSigner.Cert}, nil},
+		{"unsigned", render(t, p.deList()), []*x509.Certificate{p.deSigner.Cert}, ErrSignature},
+		{"two signatures", twice, []*x509.Certificate{p.deSigner.Cert}, ErrSignature},
+		{"signature not a child of the list", nested, []*x509.Certificate{p.deSigner.Cert}, ErrSignature},
+		{"signer not allowed", signed, []*x509.Certificate{p.atSigner.Cert}, ErrSigner},
+		{"not XML", []byte("<a><b></a>"), []*x509.Certificate{p.deSigner.Cert}, ErrFormat},
+		{"no KeyInfo: the allowed certificates are tried", noKeyInfo, []*x509.Certificate{p.atSigner.Cert, p.deSigner.Cert}, nil},
+		{"nested too deep", []byte(strings.Repeat("<a>", 200) + strings.Repeat("</a>", 200)), []*x509.Certificate{p.deSigner.Cert}, ErrFormat},
+		{"SignatureValue changed", bytes.Replace(signed, []byte("<ds:SignatureValue>"), []byte("<ds:SignatureValue>AAAA"), 1), []*x509.Certificate{p.deSigner.Cert}, ErrSignature},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -52,13 +52,13 @@ func TestXMLSecVerifiesOurSignatures(t *testing.T) {
 			if err := os.WriteFile(f, tc.data, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			ca := writePEM(t, dir, "signer.pem", "CERTIFICATE", tc.signer.cert.Raw)
+			ca := writePEM(t, dir, "signer.pem", "CERTIFICATE", tc.signer.Cert.Raw)
 			out, err := exec.Command(bin, "--verify", "--trusted-pem", ca, "--id-attr:Id", idAttr, f).CombinedOutput()
 			if (err == nil) != tc.ok {
 				t.Fatalf("xmlsec1 --verify: %v\n%s", err, out)
 			}
 			// And Siegel agrees.
-			_, _, verr := verifyXML(tc.data, []*x509.Certificate{tc.signer.cert}, now)
+			_, _, verr := verifyXML(tc.data, []*x509.Certificate{tc.signer.Cert}, now)
 			if (verr == nil) != tc.ok {
 				t.Fatalf("verifyXML (case %d): %v", i, verr)
 			}
@@ -116,12 +116,12 @@ func TestXMLSecSignedListsVerify(t *testing.T) {
 			if err := os.WriteFile(in, []byte(tmpl), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			keyDER, err := x509.MarshalPKCS8PrivateKey(tc.signer.key)
+			keyDER, err := x509.MarshalPKCS8PrivateKey(tc.signer.Key)
 			if err != nil {
 				t.Fatal(err)
 			}
 			key := writePEM(t, dir, "key.pem", "PRIVATE KEY", keyDER)
-			cert := writePEM(t, dir, "cert.pem", "CERTIFICATE", tc.signer.cert.Raw)
+			cert := writePEM(t, dir, "cert.pem", "CERTIFICATE", tc.signer.Cert.Raw)
 			out := filepath.Join(dir, "signed.xml")
 			msg, err := exec.Command(bin, "--sign", "--privkey-pem", key+","+cert,
 				"--id-attr:Id", "http://uri.etsi.org/01903/v1.3.2#:SignedProperties",
@@ -133,11 +133,11 @@ func TestXMLSecSignedListsVerify(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			content, signer, err := verifyXML(signed, []*x509.Certificate{tc.signer.cert}, now)
+			content, signer, err := verifyXML(signed, []*x509.Certificate{tc.signer.Cert}, now)
 			if err != nil {
 				t.Fatalf("verifyXML of xmlsec1's signature: %v", err)
 			}
-			if !signer.Equal(tc.signer.cert) {
+			if !signer.Equal(tc.signer.Cert) {
 				t.Error("wrong signer")
 			}
 			tl, err := Parse(content)
@@ -158,7 +158,7 @@ func TestXMLSecSignedListsVerify(t *testing.T) {
 				if bytes.Equal(b, signed) {
 					t.Fatalf("%s: nothing replaced", bad.what)
 				}
-				if _, _, err := verifyXML(b, []*x509.Certificate{tc.signer.cert}, now); !errors.Is(err, ErrSignature) {
+				if _, _, err := verifyXML(b, []*x509.Certificate{tc.signer.Cert}, now); !errors.Is(err, ErrSignature) {
 					t.Errorf("%s changed: err = %v", bad.what, err)
 				}
 			}
