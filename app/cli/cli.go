@@ -64,6 +64,8 @@ func init() {
 		{"cards", "list card readers and cards, or watch them (--watch)", runCards},
 		{"inspect", "audit PDFs for content that could show differently or change after signing", runInspect},
 		{"verify", "verify the signatures of PDFs and .p7s/.p7m files; exit 0 only when all are valid", runVerify},
+		{"seal", "seal every PDF of a folder with an HSM key: resumable, audited, --watch as a hot folder", runSeal},
+		{"audit", "check a seal audit log: siegel audit verify OUT/siegel-audit.jsonl", runAudit},
 		{"version", "print version information", runVersion},
 		{agent.CommandName, "", runAgent}, // hidden: the PKCS#11 agent process
 	}
