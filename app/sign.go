@@ -16,6 +16,7 @@ import (
 	"github.com/siegel-app/siegel/signing"
 	"github.com/siegel-app/siegel/signing/audit"
 	"github.com/siegel-app/siegel/signing/cms"
+	"github.com/siegel-app/siegel/signing/csc"
 	"github.com/siegel-app/siegel/signing/keys"
 	"github.com/siegel-app/siegel/signing/pades"
 	"github.com/siegel-app/siegel/signing/revocation"
@@ -61,6 +62,9 @@ type SignRequest struct {
 	Lang string
 	// CardModules are configured vendor modules for "card:" keys.
 	CardModules []string
+	// CSC authorizes "csc:" keys at the remote service; its ClientSecret
+	// is zeroed once used.
+	CSC *csc.Auth
 	// AcceptFindings signs although the content audit found content that
 	// may show differently elsewhere or change after signing (blocking
 	// findings). The signer decides this knowingly; the GUI may instead
@@ -145,7 +149,7 @@ func Sign(ctx context.Context, req SignRequest, ports Ports) (res *SignResult, e
 	card := &cardPIN{pin: ports.PIN}
 	if key == nil {
 		progress("opening key")
-		if key, err = keys.Open(ctx, req.KeyURI, keys.Options{PIN: card.ask, Logger: ports.Logger, CardModules: req.CardModules}); err != nil {
+		if key, err = keys.Open(ctx, req.KeyURI, keys.Options{PIN: card.ask, Logger: ports.Logger, CardModules: req.CardModules, CSC: req.CSC}); err != nil {
 			return nil, err
 		}
 		defer key.Close()

@@ -13,6 +13,9 @@ const (
 	ContextPIN
 	// Password protects a key file (PKCS#12).
 	Password
+	// OTP is a one-time password for a remote key (CSC API v2
+	// credentials/authorize); Hint says where the code comes from.
+	OTP
 )
 
 // PINRequest is what a PIN prompt must show.
@@ -28,6 +31,10 @@ type PINRequest struct {
 	// PINPad means the PIN is typed on the reader's keypad: the callback
 	// only tells the person and returns (nil, nil); nothing is sent.
 	PINPad bool
+	// Hint is the service's own text about this secret (a CSC credential's
+	// auth object label or description, e.g. which app shows the OTP), so
+	// that the prompt can say where it comes from. Empty for tokens.
+	Hint string
 }
 
 // PINFunc supplies a PIN. The core never prompts; the GUI or the CLI passes

@@ -4,12 +4,16 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/siegel-app/siegel/app"
+	"github.com/siegel-app/siegel/signing"
+	"github.com/siegel-app/siegel/signing/csc"
 	"github.com/siegel-app/siegel/signing/pkcs11"
 )
 
@@ -57,16 +61,29 @@ type jsonKey struct {
 }
 
 func runKeys(env Env, args []string) int {
-	fs := newFlagSet(env, "keys", "[--module PATH]... [--json]")
+	fs := newFlagSet(env, "keys", "[--module PATH]... [--json] | --csc URL --client-id ID --client-secret-file FILE [--json]")
 	var modules stringList
 	fs.Var(&modules, "module", "PKCS#11 module `PATH` (repeatable); default: the well-known modules installed here")
 	asJSON := fs.Bool("json", false, "print JSON")
+	service := fs.String("csc", "", "list the credentials at the remote signing service `URL` (https://HOST/csc/v2) instead")
+	clientID := fs.String("client-id", "", "OAuth 2.0 client `ID` at the --csc service")
+	secretFile := fs.String("client-secret-file", "", "read the OAuth 2.0 client secret for --csc from `FILE`")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return usageError(env, fs, err)
 	}
 	if len(pos) != 0 {
 		return usageError(env, fs, fmt.Errorf("unexpected argument %q", pos[0]))
+	}
+	if *service != "" {
+		if len(modules) > 0 {
+			return usageError(env, fs, errors.New("--csc and --module exclude each other"))
+		}
+		auth, err := cscAuth(*clientID, *secretFile)
+		if err != nil {
+			return usageError(env, fs, err)
+		}
+		return runKeysCSC(env, *service, auth, *asJSON)
 	}
 	ctx, stop := env.context()
 	defer stop()
@@ -186,4 +203,115 @@ func keyUsage(ku x509.KeyUsage) []string {
 		}
 	}
 	return out
+}
+
+// JSON shapes of "siegel keys --csc URL --json": a contract for scripts.
+type jsonCSCService struct {
+	Service     string           `json:"service"`
+	Name        string           `json:"name"`
+	Specs       string           `json:"specs"`
+	AuthTypes   []string         `json:"authTypes"`
+	Credentials []jsonCredential `json:"credentials"`
+}
+
+type jsonCredential struct {
+	ID          string           `json:"id"`
+	URI         string           `json:"uri"`
+	Description string           `json:"description,omitempty"`
+	KeyStatus   string           `json:"keyStatus"`
+	KeyAlgo     []string         `json:"keyAlgo"`
+	KeyLen      int              `json:"keyLen"`
+	Curve       string           `json:"curve,omitempty"`
+	CertStatus  string           `json:"certStatus,omitempty"`
+	Chain       []jsonCert       `json:"chain"`
+	SCAL        string           `json:"scal"`
+	Multisign   int              `json:"multisign"`
+	AuthMode    string           `json:"authMode"`
+	AuthObjects []csc.AuthObject `json:"authObjects"`
+	Error       string           `json:"error,omitempty"`
+}
+
+type jsonCert struct {
+	Subject   string `json:"subject"`
+	Issuer    string `json:"issuer"`
+	Serial    string `json:"serial"`
+	NotBefore string `json:"notBefore"`
+	NotAfter  string `json:"notAfter"`
+}
+
+// runKeysCSC lists the credentials of a CSC service (credentials/list and
+// credentials/info) with a client credentials token.
+func runKeysCSC(env Env, service string, auth *csc.Auth, asJSON bool) int {
+	defer signing.Zero(auth.ClientSecret)
+	ctx, stop := env.context()
+	defer stop()
+	c := &csc.Client{BaseURL: strings.TrimRight(service, "/")}
+	info, err := c.Info(ctx)
+	if err != nil {
+		return fail(env, fmt.Errorf("keys: %w", err))
+	}
+	if _, err := c.ClientCredentials(ctx, auth.ClientID, auth.ClientSecret); err != nil {
+		return fail(env, fmt.Errorf("keys: %w", err))
+	}
+	creds, err := c.Credentials(ctx)
+	if err != nil {
+		return fail(env, fmt.Errorf("keys: %w", err))
+	}
+	out := jsonCSCService{Service: c.BaseURL, Name: info.Name, Specs: info.Specs, AuthTypes: info.AuthType, Credentials: []jsonCredential{}}
+	for _, ci := range creds {
+		jc := jsonCredential{ID: ci.ID, URI: "csc:" + c.BaseURL + "?credential=" + url.QueryEscape(ci.ID),
+			Description: ci.Description, KeyStatus: ci.Key.Status, KeyAlgo: ci.Key.Algo, KeyLen: ci.Key.Len, Curve: ci.Key.Curve,
+			CertStatus: ci.Cert.Status, Chain: []jsonCert{}, SCAL: ci.SCAL, Multisign: ci.Multisign,
+			AuthMode: ci.Auth.Mode, AuthObjects: ci.Auth.Objects}
+		if jc.AuthObjects == nil {
+			jc.AuthObjects = []csc.AuthObject{}
+		}
+		chain, err := ci.Chain()
+		if err != nil {
+			jc.Error = err.Error()
+		}
+		for _, cert := range chain {
+			jc.Chain = append(jc.Chain, jsonCert{Subject: cert.Subject.String(), Issuer: cert.Issuer.String(),
+				Serial: cert.SerialNumber.Text(16), NotBefore: cert.NotBefore.UTC().Format(time.RFC3339),
+				NotAfter: cert.NotAfter.UTC().Format(time.RFC3339)})
+		}
+		out.Credentials = append(out.Credentials, jc)
+	}
+	if asJSON {
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return fail(env, err)
+		}
+		return ExitOK
+	}
+	w := env.Stdout
+	fmt.Fprintf(w, "Service %s (%s, CSC API %s)\n", out.Name, out.Service, out.Specs)
+	if len(out.Credentials) == 0 {
+		fmt.Fprintln(w, "  no credentials")
+	}
+	for _, jc := range out.Credentials {
+		fmt.Fprintf(w, "  Credential %q %s-%d SCAL %s", jc.ID, strings.Join(jc.KeyAlgo, ","), jc.KeyLen, jc.SCAL)
+		if jc.Multisign > 1 {
+			fmt.Fprintf(w, " (up to %d signatures per authorization)", jc.Multisign)
+		}
+		fmt.Fprintln(w)
+		if jc.Description != "" {
+			fmt.Fprintf(w, "    Description %s\n", jc.Description)
+		}
+		for i, cert := range jc.Chain {
+			fmt.Fprintf(w, "    Cert %d  %s\n            valid %s to %s\n", i+1, cert.Subject, cert.NotBefore, cert.NotAfter)
+		}
+		var objs []string
+		for _, o := range jc.AuthObjects {
+			s := o.ID
+			if o.Description != "" {
+				s += " (" + o.Description + ")"
+			}
+			objs = append(objs, s)
+		}
+		fmt.Fprintf(w, "    Auth    %s %s\n", jc.AuthMode, strings.Join(objs, ", "))
+		fmt.Fprintf(w, "    URI     %s\n", jc.URI)
+	}
+	return ExitOK
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -10,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/siegel-app/siegel/app"
+	"github.com/siegel-app/siegel/signing"
+	"github.com/siegel-app/siegel/signing/csc"
 	"github.com/siegel-app/siegel/signing/pades"
 )
 
@@ -34,7 +37,7 @@ func (c *certifyFlag) Set(s string) error {
 
 func runSign(env Env, args []string) int {
 	fs := newFlagSet(env, "sign", "--key URI [options] IN.pdf OUT.pdf")
-	key := fs.String("key", "", "key `URI`: pkcs11:token=…;id=…?module-path=… or pkcs12:/path/file.p12")
+	key := fs.String("key", "", "key `URI`: pkcs11:token=…;id=…?module-path=…, pkcs12:/path/file.p12 or csc:https://HOST/csc/v2?credential=ID")
 	pinFile := fs.String("pin-file", "", "read the PIN or password from `FILE` (for scripts); otherwise it is asked on the terminal")
 	level := fs.String("level", "", "signature `level` B-B, B-T, B-LT or B-LTA (default B-T with --tsa, else B-B)")
 	tsaURL := fs.String("tsa", "", "RFC 3161 time-stamping authority `URL` (for B-T, B-LT, B-LTA)")
@@ -47,6 +50,9 @@ func runSign(env Env, args []string) int {
 	fs.Var(&certify, "certify", "certification signature; --certify=P with DocMDP permission P 1, 2 (default) or 3")
 	force := fs.Bool("force", false, "replace OUT.pdf if it exists")
 	accept := fs.Bool("accept-findings", false, "sign although the content audit (siegel inspect) found blocking content")
+	clientID := fs.String("client-id", "", "OAuth 2.0 client `ID` at the remote signing service, for csc: keys (client credentials)")
+	secretFile := fs.String("client-secret-file", "", "read the OAuth 2.0 client secret for csc: keys from `FILE`")
+	otpFile := fs.String("otp-file", "", "read the one-time password for a csc: key from `FILE` (used once); otherwise it is asked on the terminal")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return usageError(env, fs, err)
@@ -78,10 +84,21 @@ func runSign(env Env, args []string) int {
 		return usageError(env, fs, errors.New("--image needs --visible"))
 	}
 
+	if strings.HasPrefix(strings.ToLower(*key), "csc:") {
+		auth, err := cscAuth(*clientID, *secretFile)
+		if err != nil {
+			return usageError(env, fs, err)
+		}
+		defer signing.Zero(auth.ClientSecret)
+		req.CSC = auth
+	} else if *clientID != "" || *secretFile != "" || *otpFile != "" {
+		return usageError(env, fs, errors.New("--client-id, --client-secret-file and --otp-file are for csc: keys"))
+	}
+
 	ctx, stop := env.context()
 	defer stop()
 	ports := app.Ports{
-		PIN:    pinFunc(env, *pinFile),
+		PIN:    withOTP(env, pinFunc(env, *pinFile), *otpFile),
 		Review: func(_ context.Context, r *app.Review) error { printReview(env, r); return nil },
 	}
 	res, err := app.Sign(ctx, req, ports)
@@ -150,4 +167,56 @@ func locale() string {
 		}
 	}
 	return "en"
+}
+
+// cscAuth is the client credentials grant for a csc: key. The secret is
+// read from a file (never a flag value, which other users can see).
+func cscAuth(clientID, secretFile string) (*csc.Auth, error) {
+	if clientID == "" || secretFile == "" {
+		return nil, errors.New("csc: keys need --client-id and --client-secret-file")
+	}
+	secret, err := readSecretFile("client secret file", secretFile)
+	if err != nil {
+		return nil, err
+	}
+	return &csc.Auth{ClientID: clientID, ClientSecret: secret}, nil
+}
+
+// readSecretFile reads a secret without its line end; the file's buffer is
+// zeroed, the caller zeroes the result after use.
+func readSecretFile(what, path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	out := append([]byte(nil), bytes.TrimRight(b, "\r\n")...)
+	signing.Zero(b)
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s %s is empty", what, path)
+	}
+	return out, nil
+}
+
+// withOTP answers one-time password prompts of remote keys: from otpFile,
+// once (a one-time password serves one authorization), or on the
+// terminal, saying where the code comes from. Other prompts go to pin.
+func withOTP(env Env, pin signing.PINFunc, otpFile string) signing.PINFunc {
+	used := false
+	return func(ctx context.Context, req signing.PINRequest) ([]byte, error) {
+		if req.Kind != signing.OTP {
+			return pin(ctx, req)
+		}
+		if otpFile != "" {
+			if used {
+				return nil, fmt.Errorf("OTP file %s was used already: a one-time password serves once", otpFile)
+			}
+			used = true
+			return readSecretFile("OTP file", otpFile)
+		}
+		what := fmt.Sprintf("One-time password for %q at %s", req.Key, req.Token)
+		if req.Hint != "" {
+			what += " (" + req.Hint + ")"
+		}
+		return readTerminal(env, what, req)
+	}
 }

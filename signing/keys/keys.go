@@ -1,7 +1,9 @@
 // Package keys opens a signing.Key from its URI, choosing the backend by
 // scheme: RFC 7512 "pkcs11:" URIs for tokens, cards and HSMs,
 // "card:READER" for the card in a PC/SC reader, "pkcs12:/path/file.p12"
-// for key files, and "demo:" for the demo key that needs no card or file.
+// for key files, "csc:https://HOST/csc/v2?credential=ID" for a credential
+// at a remote signing service (CSC API), and "demo:" for the demo key that
+// needs no card or file.
 package keys
 
 import (
@@ -11,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/siegel-app/siegel/signing"
+	"github.com/siegel-app/siegel/signing/csc"
 	"github.com/siegel-app/siegel/signing/demo"
 	"github.com/siegel-app/siegel/signing/pkcs11"
 	"github.com/siegel-app/siegel/signing/pkcs11/agent"
@@ -24,6 +27,9 @@ type Options struct {
 	// CardModules are configured vendor modules for "card:" keys; OpenSC
 	// is used when empty.
 	CardModules []string
+	// CSC authorizes "csc:" keys at the service (client ID and secret, or
+	// a token); its ClientSecret is zeroed once used.
+	CSC *csc.Auth
 }
 
 // Open opens the key named by uri.
@@ -51,9 +57,15 @@ func Open(ctx context.Context, uri string, opts Options) (signing.Key, error) {
 			return nil, fmt.Errorf("key %q: no file named", uri)
 		}
 		return pkcs12.Open(ctx, path, opts.PIN)
+	case "csc":
+		var auth csc.Auth
+		if opts.CSC != nil {
+			auth = *opts.CSC
+		}
+		return csc.Open(ctx, uri, csc.Options{PIN: opts.PIN, Logger: opts.Logger, Auth: auth})
 	case "demo":
 		return demo.Open()
 	default:
-		return nil, fmt.Errorf("key %q: %w key scheme %q (use pkcs11:, card:, pkcs12: or demo:)", uri, signing.ErrUnsupported, scheme)
+		return nil, fmt.Errorf("key %q: %w key scheme %q (use pkcs11:, card:, pkcs12:, csc: or demo:)", uri, signing.ErrUnsupported, scheme)
 	}
 }
