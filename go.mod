@@ -15,6 +15,12 @@ require (
 )
 
 require (
+	al.essio.dev/pkg/shellescape v1.5.1 // indirect
+	github.com/danieljoos/wincred v1.2.2 // indirect
+	github.com/zalando/go-keyring v0.2.6
+)
+
+require (
 	github.com/beevik/etree v1.5.0
 	github.com/jonboulle/clockwork v0.5.0 // indirect
 	github.com/russellhaering/goxmldsig v1.5.0

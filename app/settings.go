@@ -43,6 +43,9 @@ type Settings struct {
 	// LOTLURL replaces the EU list of trusted lists' address; empty: the
 	// European Commission's.
 	LOTLURL string `json:"lotlURL,omitempty"`
+	// RemoteAccounts are the CSC services the person added; their
+	// secrets live in the OS secret store (app/secrets), never here.
+	RemoteAccounts []RemoteAccount `json:"remoteAccounts,omitempty"`
 }
 
 // SettingsPath is the settings file in the user's configuration folder

@@ -11,6 +11,7 @@ pkgs=(
   openssl poppler-utils qpdf xmlsec1       # independent judges in tests
   libgl1-mesa-dev xorg-dev                 # Fyne (the desktop app) builds with cgo
   xvfb dbus-daemon imagemagick             # GUI smoke test: headless X, D-Bus, screenshots
+  gnome-keyring                            # a real Secret Service for app/secrets tests
 )
 missing=()
 for p in "${pkgs[@]}"; do

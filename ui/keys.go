@@ -18,17 +18,20 @@ const (
 	SourceToken
 	SourceFile
 	SourceDemo
+	SourceRemote // a credential of a remote account (CSC)
 )
 
 // KeyItem is one row of the key list.
 type KeyItem struct {
 	Source KeySource
-	URI    string // card:READER, pkcs11:…, pkcs12:PATH, demo:
+	URI    string // card:READER, pkcs11:…, pkcs12:PATH, demo:, csc:URL?credential=ID
 	Title  string
 	Detail string // PIN state, module or folder
 	// Blocked is set when the card says its PIN is blocked: signing
 	// with it cannot work.
 	Blocked bool
+	// Account is the remote account of a SourceRemote key.
+	Account string
 	slot    string // a token's slot description, to match it to a reader
 }
 
@@ -39,6 +42,7 @@ type KeyList struct {
 	cards  map[string]cardreader.Reader // by reader name
 	tokens []KeyItem
 	files  []string
+	remote []remoteKeys // by account, in the order added
 	// Status is a line about the PC/SC service or token listing.
 	Status   string
 	Selected string // URI of the chosen key, "" for none
@@ -94,6 +98,63 @@ func (l *KeyList) SetTokens(mods []app.ModuleTokens) {
 	}
 }
 
+type remoteKeys struct {
+	account string
+	items   []KeyItem
+}
+
+// SetRemote replaces the keys of the remote account a with keys, as
+// app.ListRemoteKeys found them; an account shows in the order it was
+// first set.
+func (l *KeyList) SetRemote(a app.RemoteAccount, keys []app.RemoteKey) {
+	items := make([]KeyItem, 0, len(keys))
+	for _, k := range keys {
+		title := k.Info.Description
+		if title == "" && len(k.Chain) > 0 {
+			title = k.Chain[0].Subject.CommonName
+		}
+		if title == "" {
+			title = k.Info.ID
+		}
+		scal := k.Info.SCAL
+		if scal == "" {
+			scal = "1"
+		}
+		items = append(items, KeyItem{Source: SourceRemote, URI: k.URI, Title: title, Account: a.Name,
+			Detail:  T("{{.Account}} · SCAL {{.SCAL}} · remote", map[string]any{"Account": a.Name, "SCAL": scal}),
+			Blocked: k.Info.Cert.Status != "" && k.Info.Cert.Status != "valid"})
+	}
+	i := slices.IndexFunc(l.remote, func(r remoteKeys) bool { return r.account == a.Name })
+	if i < 0 {
+		l.remote = append(l.remote, remoteKeys{account: a.Name, items: items})
+	} else {
+		l.remote[i].items = items
+	}
+	l.keepSelected()
+}
+
+// RemoveRemote drops the keys of the account named name.
+func (l *KeyList) RemoveRemote(name string) {
+	l.remote = slices.DeleteFunc(l.remote, func(r remoteKeys) bool { return r.account == name })
+	l.keepSelected()
+}
+
+// Item returns the listed item with uri.
+func (l *KeyList) Item(uri string) (KeyItem, bool) {
+	items := l.Items()
+	i := slices.IndexFunc(items, func(it KeyItem) bool { return it.URI == uri })
+	if i < 0 {
+		return KeyItem{}, false
+	}
+	return items[i], true
+}
+
+func (l *KeyList) keepSelected() {
+	if _, ok := l.Item(l.Selected); l.Selected != "" && !ok {
+		l.Selected = ""
+	}
+}
+
 // AddFile adds a PKCS#12 file and selects it.
 func (l *KeyList) AddFile(path string) {
 	if !slices.Contains(l.files, path) {
@@ -103,7 +164,7 @@ func (l *KeyList) AddFile(path string) {
 }
 
 // Items is the list as shown: cards (by reader name), token keys, files,
-// the demo key.
+// remote keys by account, the demo key.
 func (l *KeyList) Items() []KeyItem {
 	var out []KeyItem
 	names := make([]string, 0, len(l.cards))
@@ -126,6 +187,9 @@ func (l *KeyList) Items() []KeyItem {
 	for _, f := range l.files {
 		out = append(out, KeyItem{Source: SourceFile, URI: "pkcs12:" + f, Title: filepath.Base(f),
 			Detail: T("Key file in {{.Dir}}", map[string]any{"Dir": filepath.Dir(f)})})
+	}
+	for _, r := range l.remote {
+		out = append(out, r.items...)
 	}
 	if l.Demo {
 		out = append(out, KeyItem{Source: SourceDemo, URI: demo.URI, Title: T("Demo key (for trying Siegel)"),

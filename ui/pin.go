@@ -30,6 +30,17 @@ func NewPINModel(req signing.PINRequest) PINModel {
 		m.Message = T("Enter the password of the key file {{.Token}}.", data) + "\n" +
 			T("It opens the file to show its certificate. Nothing is signed before you choose Sign in the review.")
 		m.Entry = T("Password")
+	case signing.OTP:
+		// A one-time password comes from somewhere else (an app, an SMS):
+		// say where, in the service's own words when it gives them.
+		m.Title = T("One-time password")
+		m.Message = T("Enter the one-time password for {{.Key}} at {{.Token}}.", data)
+		if req.Hint != "" {
+			m.Message += "\n" + T("The service says where it comes from: {{.Hint}}", map[string]any{"Hint": req.Hint})
+		} else {
+			m.Message += "\n" + T("The code comes from your signing service (its app, an SMS or a code generator).")
+		}
+		m.Entry = T("One-time password")
 	case signing.ContextPIN:
 		m.Title = T("PIN for this signature")
 		m.Message = T("The key {{.Key}} on {{.Token}} needs its PIN again for this signature.", data)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/siegel-app/siegel/app"
+	"github.com/siegel-app/siegel/app/secrets"
 	"github.com/siegel-app/siegel/cardreader"
 	"github.com/siegel-app/siegel/signing"
 )
@@ -38,6 +40,12 @@ type Deps struct {
 	SaveSettings func(app.Settings) error
 	// Demo lists the demo key (signing/demo), which needs no card or file.
 	Demo bool
+	// HTTPClient carries requests to remote signing services (CSC); nil
+	// checks their certificates against the system roots.
+	HTTPClient *http.Client
+	// Secrets keeps remote accounts' secrets (the OS store); nil or a
+	// store that is missing: they are asked for each session.
+	Secrets secrets.Store
 }
 
 // DefaultDeps wires the window to package app, cardreader's watcher and
@@ -60,7 +68,8 @@ func DefaultDeps(s app.Settings) Deps {
 			}
 			return s.Save(path)
 		},
-		Demo: true,
+		Demo:    true,
+		Secrets: secrets.OS{},
 	}
 }
 
@@ -94,6 +103,7 @@ type Window struct {
 	// (tests wait for it: Fyne's test driver runs fyne.Do in place).
 	tokensShown  func()
 	saveErrShown bool // a failed automatic save was shown, see saveSettings
+	remote       *remoteState
 
 	// shown, when set, is told of each screen or dialog put up; tests
 	// use it to act on them.
@@ -124,6 +134,7 @@ func NewWindow(a fyne.App, deps Deps) *Window {
 	w.win.SetCloseIntercept(func() { w.Close() })
 	w.shortcuts()
 	w.viewerShortcuts()
+	w.remoteSetup()
 	w.startBackground()
 	return w
 }
@@ -181,7 +192,8 @@ func (w *Window) build() fyne.CanvasObject {
 		widget.NewToolbarAction(theme.ConfirmIcon(), w.StartSign),
 	)
 	keysPane := container.NewBorder(widget.NewLabelWithStyle(T("Sign with"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		container.NewVBox(w.keyStatus, addFile), nil, nil, w.keyList)
+		container.NewVBox(w.keyStatus, container.NewHBox(addFile,
+			widget.NewButtonWithIcon(T("Add remote account…"), theme.ContentAddIcon(), w.ShowAddRemote))), nil, nil, w.keyList)
 	right := container.NewVSplit(keysPane, container.NewVScroll(w.optionsForm()))
 	right.Offset = 0.4
 	bottom := container.NewVBox(w.progress, w.message, container.NewBorder(nil, nil, widget.NewLabel(T("Signed copy")), w.signBtn, w.out))
@@ -276,7 +288,7 @@ func (w *Window) shortcuts() {
 	settingsItem.Shortcut = settings
 	quitItem := fyne.NewMenuItem(T("Quit"), w.app.Quit)
 	quitItem.Shortcut, quitItem.IsQuit = quit, true
-	w.win.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu(T("File"), openItem, signItem, w.verifyMenuItem(), keyItem, settingsItem, fyne.NewMenuItemSeparator(), quitItem)))
+	w.win.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu(T("File"), openItem, signItem, w.verifyMenuItem(), w.batchMenuItem(), keyItem, fyne.NewMenuItem(T("Add remote account…"), w.ShowAddRemote), settingsItem, fyne.NewMenuItemSeparator(), quitItem)))
 }
 
 // startBackground watches card readers and lists tokens; both may take
@@ -482,7 +494,11 @@ func (w *Window) runSign(req app.SignRequest) {
 		Progress: func(step string) { fyne.Do(func() { w.setMessage(stepText(step)) }) },
 	}
 	go func() {
-		res, err := w.deps.Sign(w.ctx, req, ports)
+		var res *app.SignResult
+		err := w.remoteAuth(w.ctx, &req) // a remote key's service authorization
+		if err == nil {
+			res, err = w.deps.Sign(w.ctx, req, ports)
+		}
 		fyne.Do(func() {
 			w.busy(false)
 			w.win.SetContent(w.main) // in case an error came during review

@@ -5,9 +5,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"io/fs"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -110,7 +114,7 @@ func (s *stringsFlag) Set(v string) error { *s = append(*s, v); return nil }
 var TrustListHTTPClient *http.Client
 
 func runVerify(env Env, args []string) int {
-	fs := newFlagSet(env, "verify", "[--json] [--trust FILE.pem]... [--crl FILE]... [--online] [--at TIME] [--data DATA] [--eu-trust-lists --lotl-signers FILE.pem [--lotl-url URL] [--trust-list-cache DIR] [--offline]] [--report OUT.pdf|OUT.html] [--lang en|de] FILE...")
+	fs := newFlagSet(env, "verify", "[--json] [--trust FILE.pem]... [--crl FILE]... [--online] [--at TIME] [--data DATA] [--eu-trust-lists --lotl-signers FILE.pem [--lotl-url URL] [--trust-list-cache DIR] [--offline]] [--report OUT.pdf|OUT.html] [--lang en|de] [--dir DIR] FILE...")
 	asJSON := fs.Bool("json", false, "print JSON: an object per file (an array for several files)")
 	var trust, crls stringsFlag
 	fs.Var(&trust, "trust", "trust the certificates in this PEM `file` besides the system's store (repeatable)")
@@ -127,11 +131,15 @@ func runVerify(env Env, args []string) int {
 	lotlURL := fs.String("lotl-url", "", "the EU list of trusted lists at `URL` (default "+trustlist.DefaultLOTLURL+")")
 	tlCache := fs.String("trust-list-cache", "", "keep the trusted lists in `DIR` (default "+app.DefaultTrustListCache()+")")
 	offline := fs.Bool("offline", false, "use only the trusted lists an earlier run cached, however old")
+	dir := fs.String("dir", "", "also verify every PDF, .p7s, .p7m, .asice and .sce file under `DIR` (recursively), listed by result")
 	files, err := parse(fs, args)
 	if err != nil {
 		return usageError(env, fs, err)
 	}
-	if len(files) == 0 {
+	if *dir != "" && (*data != "" || *extract != 0) {
+		return usageError(env, fs, errors.New("--dir does not go with --data or --extract-revision"))
+	}
+	if len(files) == 0 && *dir == "" {
 		fs.Usage()
 		return usageError(env, fs, errors.New("no file given"))
 	}
@@ -180,6 +188,14 @@ func runVerify(env Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "siegel: verify: %v\n", err)
 		return ExitUnreadable
 	}
+	if *dir != "" {
+		found, err := filesIn(*dir, opts)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "siegel: verify: %v\n", err)
+			return ExitUnreadable
+		}
+		files = append(files, found...)
+	}
 
 	ctx, cancel := env.context()
 	defer cancel()
@@ -219,7 +235,7 @@ func runVerify(env Env, args []string) int {
 			}
 			e.Err = errors.New(msg)
 			fmt.Fprintf(env.Stderr, "siegel: %s\n", msg)
-		} else if !*asJSON {
+		} else if !*asJSON && *dir == "" {
 			// Each file's summary as soon as it is known, in order with
 			// the error lines.
 			if err := report.WriteText(env.Stdout, e, *lang, colour); err != nil {
@@ -230,6 +246,16 @@ func runVerify(env Env, args []string) int {
 		entries = append(entries, e)
 	}
 
+	if *dir != "" {
+		// Sorted by result, worst first, so that what needs a look leads.
+		slices.SortStableFunc(entries, func(a, b report.Entry) int { return resultRank(a) - resultRank(b) })
+		if !*asJSON {
+			if err := writeGrouped(env.Stdout, entries, *lang, colour); err != nil {
+				fmt.Fprintf(env.Stderr, "siegel: verify: %v\n", err)
+				return ExitUnreadable
+			}
+		}
+	}
 	if *asJSON {
 		out := make([]any, 0, len(entries))
 		for _, e := range entries {
@@ -242,7 +268,7 @@ func runVerify(env Env, args []string) int {
 			}
 		}
 		var v any = out
-		if len(out) == 1 {
+		if len(out) == 1 && *dir == "" {
 			v = out[0]
 		}
 		enc := json.NewEncoder(env.Stdout)
@@ -406,4 +432,105 @@ func versionString() string {
 		commit = commit[:12]
 	}
 	return Version + " (commit " + commit + ")"
+}
+
+// filesIn lists the files under dir that verify reads, in lexical order:
+// PDFs, CMS signatures and ASiC-E containers. Hidden files and folders
+// (such as the temporary files of a sealing run) are left out, and so is
+// the data file of a detached signature beside it, which is verified
+// with its signature.
+func filesIn(dir string, opts app.VerifyOptions) ([]string, error) {
+	var files []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("read folder %s: %w", path, err)
+		}
+		if path != dir && strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		switch strings.ToLower(filepath.Ext(path)) {
+		case ".pdf", ".p7s", ".p7m", ".asice", ".sce":
+			files = append(files, path)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	data := map[string]bool{}
+	for _, f := range files {
+		if strings.EqualFold(filepath.Ext(f), ".p7s") {
+			if d := opts.DetachedData(f); d != "" {
+				data[d] = true
+			}
+		}
+	}
+	return slices.DeleteFunc(files, func(f string) bool { return data[f] }), nil
+}
+
+// resultRank orders files by result: failed, indeterminate, passed, then
+// those that could not be processed.
+func resultRank(e report.Entry) int {
+	switch {
+	case e.Err != nil:
+		return 3
+	case e.Report.Indication == verify.TotalFailed:
+		return 0
+	case e.Report.Indication == verify.TotalPassed:
+		return 2
+	}
+	return 1
+}
+
+// groupTitles are the headings of the groups of --dir, by language and
+// rank.
+var groupTitles = map[string][4]string{
+	"en": {"Failed", "Indeterminate", "Passed", "Could not be verified"},
+	"de": {"Ungültig", "Unbestimmt", "Gültig", "Nicht prüfbar"},
+}
+
+// writeGrouped writes entries, sorted by resultRank, under a heading per
+// result, and a line that counts them.
+func writeGrouped(w io.Writer, entries []report.Entry, lang string, colour bool) error {
+	titles, ok := groupTitles[lang]
+	if !ok {
+		titles = groupTitles["en"]
+	}
+	var counts [4]int
+	for _, e := range entries {
+		counts[resultRank(e)]++
+	}
+	last := -1
+	for _, e := range entries {
+		r := resultRank(e)
+		if r != last {
+			if last >= 0 {
+				fmt.Fprintln(w)
+			}
+			fmt.Fprintf(w, "== %s (%d) ==\n", titles[r], counts[r])
+			last = r
+		}
+		if e.Err != nil {
+			fmt.Fprintf(w, "%s\n", e.Err)
+			continue
+		}
+		if err := report.WriteText(w, e, lang, colour); err != nil {
+			return err
+		}
+	}
+	if last >= 0 {
+		fmt.Fprintln(w)
+	}
+	total := "%d files: %d failed, %d indeterminate, %d passed, %d could not be verified\n"
+	if lang == "de" {
+		total = "%d Dateien: %d ungültig, %d unbestimmt, %d gültig, %d nicht prüfbar\n"
+	}
+	_, err := fmt.Fprintf(w, total, len(entries), counts[0], counts[1], counts[2], counts[3])
+	return err
 }

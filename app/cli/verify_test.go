@@ -677,3 +677,89 @@ func TestVerifyTamperedTrustListCLI(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyDir: a folder of received files, listed by result (failed,
+// indeterminate, passed, unprocessable), with the exit code of the worst.
+func TestVerifyDir(t *testing.T) {
+	f := newVerifyFixture(t)
+	t.Setenv("LANG", "en_GB.UTF-8")
+	t.Setenv("LC_ALL", "")
+	t.Setenv("LC_MESSAGES", "")
+	dir := filepath.Join(f.dir, "inbox")
+	copyTo := func(src, rel string) string {
+		t.Helper()
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	valid := copyTo(f.signed, "a-valid.pdf")
+	changed := copyTo(f.flipped, "sub/z-changed.PDF")
+	broken := copyTo(f.notPDF, "b-broken.pdf")
+	copyTo(f.notPDF, "notes.txt")         // not a signed file type: left out
+	copyTo(f.flipped, ".part/hidden.pdf") // hidden: left out
+	copyTo(f.flipped, ".c-being-written.pdf")
+
+	code, stdout, stderr := run(t, f.trusted("--dir", dir)...)
+	if code != 3 {
+		t.Errorf("exit %d, want 3\n%s\n%s", code, stdout, stderr)
+	}
+	iFailed, iPassed, iBroken := strings.Index(stdout, "== Failed (1) =="), strings.Index(stdout, "== Passed (1) =="), strings.Index(stdout, "== Could not be verified (1) ==")
+	iChanged, iValid, iBrokenFile := strings.Index(stdout, changed+": ✗"), strings.Index(stdout, valid+": ✓"), strings.Index(stdout, "verify "+broken+": ")
+	if iFailed < 0 || iPassed < 0 || iBroken < 0 || iChanged < 0 || iValid < 0 || iBrokenFile < 0 ||
+		!(iFailed < iChanged && iChanged < iPassed && iPassed < iValid && iValid < iBroken && iBroken < iBrokenFile) {
+		t.Errorf("not grouped failed, passed, unprocessable:\n%s", stdout)
+	}
+	if strings.Contains(stdout, "Indeterminate") || strings.Contains(stdout, "hidden") || strings.Contains(stdout, "notes.txt") || strings.Contains(stdout, "being-written") {
+		t.Errorf("an empty group or a file that is not to be verified:\n%s", stdout)
+	}
+	if !strings.HasSuffix(stdout, "3 files: 1 failed, 0 indeterminate, 1 passed, 1 could not be verified\n") {
+		t.Errorf("no count summary at the end:\n%s", stdout)
+	}
+	if !strings.Contains(stderr, broken) {
+		t.Errorf("stderr does not name the unprocessable file: %q", stderr)
+	}
+
+	// JSON: an array sorted likewise; without the unprocessable file the
+	// exit code is that of the failed one.
+	if err := os.Remove(broken); err != nil {
+		t.Fatal(err)
+	}
+	copyTo(f.signed, "sub/m-valid.pdf")
+	code, stdout, stderr = run(t, f.trusted("--json", "--dir", dir)...)
+	if code != 1 {
+		t.Errorf("exit %d, want 1\n%s", code, stderr)
+	}
+	var got []jsonOut
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatalf("json: %v\n%s", err, stdout)
+	}
+	var order []string
+	for _, g := range got {
+		order = append(order, filepath.Base(g.File)+" "+g.Indication)
+	}
+	want := "z-changed.PDF TOTAL-FAILED,a-valid.pdf TOTAL-PASSED,m-valid.pdf TOTAL-PASSED"
+	if strings.Join(order, ",") != want {
+		t.Errorf("json order %v, want %s", order, want)
+	}
+
+	// Only the valid ones: exit 0; untrusted: indeterminate, exit 2.
+	os.Remove(changed)
+	if code, stdout, _ := run(t, f.trusted("--dir", dir)...); code != 0 || !strings.Contains(stdout, "2 files: 0 failed, 0 indeterminate, 2 passed") {
+		t.Errorf("valid folder: exit %d\n%s", code, stdout)
+	}
+	if code, stdout, _ := run(t, "verify", "--lang", "de", "--dir", dir); code != 2 || !strings.Contains(stdout, "== Unbestimmt (2) ==") {
+		t.Errorf("untrusted folder: exit %d\n%s", code, stdout)
+	}
+	if code, _, stderr := run(t, "verify", "--dir", filepath.Join(f.dir, "none")); code != 3 || !strings.Contains(stderr, "none") {
+		t.Errorf("missing folder: exit %d, %s", code, stderr)
+	}
+}
