@@ -3,7 +3,7 @@
 GO ?= go
 ARGS ?=
 
-.PHONY: deps run build test bench
+.PHONY: deps run build test bench bench-seal
 deps:
 	bash packaging/deps.sh
 
@@ -18,3 +18,6 @@ test: deps
 
 bench: deps
 	bash packaging/bench.sh
+
+bench-seal: deps
+	bash packaging/bench-seal.sh

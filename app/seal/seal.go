@@ -42,10 +42,11 @@ type Options struct {
 	In     string // folder of inputs, read recursively; never written
 	Out    string // folder of outputs, same relative paths; made if missing
 
-	// Workers hash, prepare, sign and write files in parallel; zero means
-	// two per CPU. A PKCS#11 key is opened once per worker, so that as
-	// many sessions sign at once (login state is shared by the sessions
-	// of the agent process: the PIN is asked once).
+	// Workers sign in parallel; zero means two per CPU. A PKCS#11 key is
+	// opened once per worker, so that as many sessions sign at once; the
+	// files are hashed, prepared and written by Workers plus one per CPU
+	// goroutines, so that the sessions need not wait for the disk. The
+	// PIN is asked once: login state is per token and process.
 	Workers int
 
 	Level string // "B-B" or "B-T"; empty: B-T with TSA, else B-B
@@ -59,6 +60,15 @@ type Options struct {
 	Lang      string
 	// CardModules are configured vendor modules for "card:" keys.
 	CardModules []string
+	// Signer says where a "pkcs11:" key's module runs: SignerAgent in
+	// the agent process (signing/pkcs11/agent), which survives a module
+	// that hangs when a card is pulled, at the cost of a round trip per
+	// signature; SignerInProcess in this process, as fast as the module
+	// allows, but a hung module hangs the run and a crashing one ends it
+	// (the journal makes the next run resume). Empty or SignerAuto: in
+	// process for modules that serve no removable cards (InProcessModule),
+	// else the agent. "card:" keys always use the agent.
+	Signer string
 
 	// Watch keeps the run going as a hot folder until ctx ends: files are
 	// sealed once their size and modification time have stayed the same
@@ -68,6 +78,22 @@ type Options struct {
 	Settle, Poll time.Duration
 
 	Now func() time.Time // for tests; nil means time.Now
+}
+
+// Choices of Options.Signer.
+const (
+	SignerAuto      = "auto"
+	SignerAgent     = "agent"
+	SignerInProcess = "in-process"
+)
+
+// InProcessModule tells the PKCS#11 modules SignerAuto loads in this
+// process: software HSMs, which hold no card that could be pulled and
+// never hang (SoftHSM2). Modules of cards, tokens and network HSMs stay
+// in the agent unless SignerInProcess is asked for.
+func InProcessModule(path string) bool {
+	name := strings.ToLower(path[strings.LastIndexAny(path, `/\`)+1:])
+	return strings.HasPrefix(name, "libsofthsm2.") || strings.HasPrefix(name, "softhsm2")
 }
 
 // FileResult is what happened to one input.
@@ -259,12 +285,16 @@ func Run(ctx context.Context, opts Options, ports Ports) (*Result, error) {
 	defer cancel()
 	r.stop = cancel
 
-	jobs := make(chan job, r.opts.Workers)
+	// More files are under way than the key has sessions, so that one
+	// file's reading, preparing and writing overlaps another's signature
+	// and no session waits for the disk.
+	files := r.opts.Workers + runtime.NumCPU()
+	jobs := make(chan job, files)
 	// Room for two batches, so that workers go on while one is made
 	// durable.
 	results := make(chan done, 2*flushFiles)
 	var wg sync.WaitGroup
-	for range r.opts.Workers {
+	for range files {
 		wg.Go(func() {
 			for j := range jobs {
 				if err := ports.Gate.wait(workCtx); err != nil {
@@ -394,7 +424,7 @@ func (r *run) setup(ctx context.Context, res *Result) error {
 		size += timestampAllowance
 	}
 	r.pdf = pades.Options{Reason: o.Reason, Location: o.Location, Contact: o.Contact,
-		ContentsSize: size, NoSync: true}
+		ContentsSize: size, NoSync: true, FileDigests: true}
 	if o.Visible != nil {
 		v := *o.Visible
 		v.Image = image
@@ -520,15 +550,17 @@ func (r *run) seal(ctx context.Context, j job) (d done, ok bool) {
 		}
 		return failed(j.rel, err.Error()), true
 	}
-	inSHA, err := hashFile(in)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return failed(j.rel, "vanished before it was read"), true
-		}
-		return failed(j.rel, err.Error()), true
-	}
+	// The input digest comes from Prepare, which reads the input once,
+	// except when an output exists and the digest decides what to do.
+	var inSHA string
 	replace := false
 	if _, err := os.Lstat(out); err == nil {
+		if inSHA, err = hashFile(in); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return failed(j.rel, "vanished before it was read"), true
+			}
+			return failed(j.rel, err.Error()), true
+		}
 		r.mu.Lock()
 		prior, sealedBefore := r.sealed[j.rel]
 		r.mu.Unlock()
@@ -562,6 +594,9 @@ func (r *run) seal(ctx context.Context, j job) (d done, ok bool) {
 			return failed(j.rel, "vanished before it was read"), true
 		}
 		return fileErr(err)
+	}
+	if inSHA == "" {
+		inSHA = hex.EncodeToString(p.InputSHA256)
 	}
 	committed := false
 	defer func() {
@@ -597,10 +632,9 @@ func (r *run) seal(ctx context.Context, j job) (d done, ok bool) {
 		return fileErr(err)
 	}
 	committed = true
-	outSHA, err := hashFile(out)
-	if err != nil {
-		return fileErr(err)
-	}
+	// The digest of what Embed wrote; reading the output back would only
+	// read the page cache.
+	outSHA := hex.EncodeToString(p.OutputSHA256())
 	return done{FileResult: FileResult{Input: j.rel, Output: outRel, Outcome: OutcomeSealed},
 		inSHA: inSHA, outSHA: outSHA, outPath: out}, true
 }
@@ -752,10 +786,13 @@ func openSigner(ctx context.Context, o Options, ports Ports, log *slog.Logger) (
 		if strings.HasPrefix(strings.ToLower(o.KeyURI), "pkcs11:") {
 			n = o.Workers
 		}
+		open, err := opener(o, ports, log)
+		if err != nil {
+			return nil, err
+		}
 		s.pool = make(chan signing.Key, n)
-		kopts := keys.Options{PIN: ports.PIN, Logger: log, CardModules: o.CardModules}
 		for range n {
-			k, err := keys.Open(ctx, o.KeyURI, kopts)
+			k, err := open(ctx)
 			if err != nil {
 				s.close()
 				return nil, err
@@ -770,6 +807,37 @@ func openSigner(ctx context.Context, o Options, ports Ports, log *slog.Logger) (
 		return nil, signing.ErrNoCertificate
 	}
 	return s, nil
+}
+
+// opener returns how the run opens its key, by Options.Signer.
+func opener(o Options, ports Ports, log *slog.Logger) (func(context.Context) (signing.Key, error), error) {
+	viaKeys := func(ctx context.Context) (signing.Key, error) {
+		return keys.Open(ctx, o.KeyURI, keys.Options{PIN: ports.PIN, Logger: log, CardModules: o.CardModules})
+	}
+	mode := strings.ToLower(o.Signer)
+	switch mode {
+	case "", SignerAuto, SignerAgent, SignerInProcess:
+	default:
+		return nil, fmt.Errorf("unknown signer %q (use %s, %s or %s)", o.Signer, SignerAuto, SignerAgent, SignerInProcess)
+	}
+	if mode == SignerAgent || !strings.HasPrefix(strings.ToLower(o.KeyURI), "pkcs11:") {
+		return viaKeys, nil
+	}
+	u, err := pkcs11.ParseURI(o.KeyURI)
+	if err != nil {
+		return nil, fmt.Errorf("open PKCS#11 key: %w", err)
+	}
+	if mode != SignerInProcess && !InProcessModule(u.ModulePath) {
+		return viaKeys, nil
+	}
+	log.Info("seal: PKCS#11 module loaded in this process", "module", u.ModulePath)
+	return func(ctx context.Context) (signing.Key, error) {
+		k, err := pkcs11.Open(ctx, o.KeyURI, pkcs11.Options{PIN: ports.PIN, Logger: log})
+		if err != nil {
+			return nil, err // not a typed nil in the interface
+		}
+		return k, nil
+	}, nil
 }
 
 func (s *signer) sign(ctx context.Context, digest []byte, opts cms.Options) ([]byte, error) {

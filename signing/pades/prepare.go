@@ -3,6 +3,7 @@ package pades
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -36,6 +38,11 @@ type Options struct {
 	// caller that makes many files durable at once (one syncfs for a batch).
 	// Without it a signed file is on disk when Commit returns.
 	NoSync bool
+	// FileDigests makes Prepare take the SHA-256 of the input while it
+	// copies it (Prepared.InputSHA256) and keep what it needs to give the
+	// SHA-256 of the signed file after Embed (Prepared.OutputSHA256), so
+	// that a batch that records both need not read either file again.
+	FileDigests bool
 	// DocTimeStamp prepares a document timestamp instead of a signature
 	// (ETSI EN 319 142-1 §5.4.3, ISO 32000-2 §12.8.5): /Type /DocTimeStamp,
 	// /SubFilter /ETSI.RFC3161, and /Contents for an RFC 3161 token over
@@ -74,7 +81,25 @@ type Prepared struct {
 	total     int64
 	holeLen   int64 // bytes of the /Contents string including < and >
 	noSync    bool
+
+	// InputSHA256 is the SHA-256 of the input as it was copied; set with
+	// Options.FileDigests.
+	InputSHA256 []byte
+	// With Options.FileDigests: the hash state after the first byte range
+	// (the file up to the placeholder), the bytes after the placeholder,
+	// and, after Embed, the SHA-256 of the whole file.
+	prefixState []byte
+	tail        []byte
+	outSHA      []byte
 }
+
+// zeroDigits is what the placeholder holds where the signature ends.
+var zeroDigits = bytes.Repeat([]byte{'0'}, 4096)
+
+// OutputSHA256 returns the SHA-256 of the signed file as Embed wrote it,
+// computed from what was written rather than read back. It is nil before
+// Embed and without Options.FileDigests.
+func (p *Prepared) OutputSHA256() []byte { return p.outSHA }
 
 // copyBuffer is large enough to stream big files in few system calls and
 // no larger than a small file, whose documents/s it would otherwise cost.
@@ -126,7 +151,13 @@ func Prepare(in, out string, opts Options) (p *Prepared, err error) {
 	}()
 	h := newDigest()
 	buf := copyBuffer(doc.size)
-	n, err := io.CopyBuffer(io.MultiWriter(tmp, h), io.NewSectionReader(f, 0, doc.size), buf)
+	var w io.Writer = io.MultiWriter(tmp, h)
+	var inHash hash.Hash
+	if opts.FileDigests {
+		inHash = sha256.New()
+		w = io.MultiWriter(tmp, h, inHash)
+	}
+	n, err := io.CopyBuffer(w, io.NewSectionReader(f, 0, doc.size), buf)
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", out, unwrapPath(err))
 	}
@@ -134,19 +165,33 @@ func Prepare(in, out string, opts Options) (p *Prepared, err error) {
 		return nil, fmt.Errorf("input changed while it was read")
 	}
 	h.Write(upd.data[:upd.holeStart])
+	var prefix []byte
+	if opts.FileDigests {
+		if prefix, err = h.(encoding.BinaryMarshaler).MarshalBinary(); err != nil {
+			return nil, err
+		}
+	}
 	h.Write(upd.data[upd.holeEnd:])
 	if _, err := tmp.Write(upd.data); err != nil {
 		return nil, fmt.Errorf("write %s: %w", out, unwrapPath(err))
 	}
+	var inSHA, tail []byte
+	if opts.FileDigests {
+		inSHA = inHash.Sum(nil)
+		tail = slices.Clone(upd.data[upd.holeEnd:])
+	}
 	return &Prepared{
-		f:         tmp,
-		Path:      tmp.Name(),
-		Digest:    h.Sum(nil),
-		ByteRange: upd.byteRange,
-		FieldName: upd.fieldName,
-		total:     doc.size + int64(len(upd.data)),
-		holeLen:   int64(upd.holeEnd - upd.holeStart),
-		noSync:    opts.NoSync,
+		InputSHA256: inSHA,
+		prefixState: prefix,
+		tail:        tail,
+		f:           tmp,
+		Path:        tmp.Name(),
+		Digest:      h.Sum(nil),
+		ByteRange:   upd.byteRange,
+		FieldName:   upd.fieldName,
+		total:       doc.size + int64(len(upd.data)),
+		holeLen:     int64(upd.holeEnd - upd.holeStart),
+		noSync:      opts.NoSync,
 	}, nil
 }
 
@@ -165,6 +210,24 @@ func (p *Prepared) Embed(cms []byte) error {
 	hex.Encode(enc, cms)
 	if _, err := p.f.WriteAt(enc, p.ByteRange[1]+1); err != nil {
 		return fmt.Errorf("write signature: %w", unwrapPath(err))
+	}
+	if p.prefixState != nil {
+		// The file is the first range, then '<', the hex, the rest of
+		// the zeros and '>', then the second range.
+		h := newDigest()
+		if err := h.(encoding.BinaryUnmarshaler).UnmarshalBinary(p.prefixState); err != nil {
+			return err
+		}
+		h.Write([]byte{'<'})
+		h.Write(enc)
+		for n := p.holeLen - 2 - hexLen; n > 0; {
+			c := min(n, int64(len(zeroDigits)))
+			h.Write(zeroDigits[:c])
+			n -= c
+		}
+		h.Write([]byte{'>'})
+		h.Write(p.tail)
+		p.outSHA = h.Sum(nil)
 	}
 	if p.noSync {
 		return nil
