@@ -418,7 +418,7 @@ func (w *Window) startBatch(v *batchView) {
 	v.model = &BatchModel{}
 	v.setRunning(true)
 	feed := &BatchFeed{}
-	ports := seal.Ports{PIN: w.askPIN, Gate: v.gate, Progress: func(p seal.Progress) {
+	ports := seal.Ports{PIN: w.askBatchPIN, Gate: v.gate, Progress: func(p seal.Progress) {
 		if feed.Push(p) {
 			fyne.Do(func() {
 				w.hidePINPad() // a report means the PIN was taken

@@ -273,3 +273,16 @@ func TestForcedLanguage(t *testing.T) {
 		t.Errorf("tries = %q", got)
 	}
 }
+
+// TestBatchPINModel: sealing a folder has no Review, so its password
+// prompt does not promise one, and says the key then seals every file.
+func TestBatchPINModel(t *testing.T) {
+	m := NewBatchPINModel(signing.PINRequest{Kind: signing.Password, Token: "seal.p12", RetriesLeft: -1})
+	if strings.Contains(m.Message, "review") || !strings.Contains(m.Message, "seal.p12") || !strings.Contains(m.Message, "every file of the folder") {
+		t.Errorf("password prompt %q", m.Message)
+	}
+	p := NewBatchPINModel(signing.PINRequest{Token: "HSM", Key: "Seal", RetriesLeft: 2})
+	if !strings.Contains(p.Message, "HSM") || !strings.Contains(p.Message, "every file") || p.Tries == "" {
+		t.Errorf("PIN prompt %+v", p)
+	}
+}

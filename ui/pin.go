@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/siegel-app/siegel/signing"
 )
@@ -16,6 +17,18 @@ type PINModel struct {
 	PINPad  bool
 	Blocked bool // no entry: the PIN cannot be used
 	Entry   string
+}
+
+// NewBatchPINModel describes req for sealing a folder: there is no
+// Review, and the key then seals every file without asking again.
+func NewBatchPINModel(req signing.PINRequest) PINModel {
+	m := NewPINModel(req)
+	first, _, _ := strings.Cut(m.Message, "\n")
+	if req.Kind == signing.Password {
+		m.Message = first
+	}
+	m.Message += "\n" + T("The key then seals every file of the folder without asking again.")
+	return m
 }
 
 // NewPINModel describes req.

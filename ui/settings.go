@@ -417,7 +417,8 @@ func settingsEqual(a, b app.Settings) bool {
 	return slices.Equal(a.CardModules, b.CardModules) && a.TSA == b.TSA && a.Level == b.Level &&
 		a.LastFolder == b.LastFolder && a.StampImage == b.StampImage && a.Language == b.Language &&
 		maps.Equal(a.PINPad, b.PINPad) && slices.Equal(a.TrustFiles, b.TrustFiles) && a.OnlineRevocation == b.OnlineRevocation &&
-		a.EUTrustLists == b.EUTrustLists && a.LOTLSigners == b.LOTLSigners && a.LOTLURL == b.LOTLURL
+		a.EUTrustLists == b.EUTrustLists && a.LOTLSigners == b.LOTLSigners && a.LOTLURL == b.LOTLURL &&
+		slices.Equal(a.RemoteAccounts, b.RemoteAccounts)
 }
 
 // rebuild makes the window's content again (after a change of language

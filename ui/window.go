@@ -599,7 +599,15 @@ func (w *Window) review(ctx context.Context, r *app.Review) error {
 // askPIN is the PIN port. The returned slice is fresh; the signer zeroes
 // it after use. The entry's text is cleared at once.
 func (w *Window) askPIN(ctx context.Context, req signing.PINRequest) ([]byte, error) {
-	m := NewPINModel(req)
+	return w.askPINModel(ctx, NewPINModel(req))
+}
+
+// askBatchPIN is the PIN port of a folder sealing, which has no Review.
+func (w *Window) askBatchPIN(ctx context.Context, req signing.PINRequest) ([]byte, error) {
+	return w.askPINModel(ctx, NewBatchPINModel(req))
+}
+
+func (w *Window) askPINModel(ctx context.Context, m PINModel) ([]byte, error) {
 	if m.PINPad {
 		fyne.Do(func() {
 			if w.pinPad != nil {

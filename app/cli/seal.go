@@ -28,6 +28,7 @@ func runSeal(env Env, args []string) int {
 	tsaURL := fs.String("tsa", "", "RFC 3161 time-stamping authority `URL` (for B-T)")
 	visible := fs.String("visible", "", "visible stamp at `PAGE:X,Y,W,H` (PDF points from the lower-left corner of the page as displayed); invisible by default")
 	reason := fs.String("reason", "", "reason for sealing")
+	signer := fs.String("signer", seal.SignerAuto, "where a pkcs11: key's module runs: `auto` (in this process for SoftHSM2, else the agent), agent, in-process")
 	watch := fs.Bool("watch", false, "keep running as a hot folder: seal new files once they are complete, until interrupted")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -43,6 +44,8 @@ func runSeal(env Env, args []string) int {
 		return usageError(env, fs, errors.New("--in and --out are required"))
 	case *workers < 0:
 		return usageError(env, fs, errors.New("--workers must be positive"))
+	case *signer != seal.SignerAuto && *signer != seal.SignerAgent && *signer != seal.SignerInProcess:
+		return usageError(env, fs, fmt.Errorf("--signer %q: use auto, agent or in-process", *signer))
 	}
 	st, err := loadSettings()
 	if err != nil {
@@ -51,7 +54,7 @@ func runSeal(env Env, args []string) int {
 	opts := seal.Options{
 		KeyURI: *key, In: *in, Out: *out, Workers: *workers,
 		Level: *level, TSA: *tsaURL, Reason: *reason, Lang: locale(),
-		CardModules: st.CardModules, Watch: *watch,
+		CardModules: st.CardModules, Watch: *watch, Signer: *signer,
 	}
 	if *visible != "" {
 		v, err := parseVisible(*visible)

@@ -551,3 +551,23 @@ func TestSealTimestampAndStamp(t *testing.T) {
 		t.Errorf("B-LT: exit %d: %s", code, stderr)
 	}
 }
+
+// TestSealSigner: --signer agent seals through the PKCS#11 agent process
+// as auto does in process; an unknown value is wrong usage.
+func TestSealSigner(t *testing.T) {
+	f := newFixture(t)
+	tok := sealToken(t, f, "siegel-seal-signer")
+	in, out := filepath.Join(f.dir, "in"), filepath.Join(f.dir, "out")
+	rels := pdfTree(t, in, 2)
+	code, stdout, stderr := run(t, "seal", "--key", tok.URI([]byte{1}), "--pin-file", f.pinFile, "--in", in, "--out", out, "--signer", "agent")
+	if code != 0 {
+		t.Fatalf("--signer agent: exit %d\n%s%s", code, stdout, stderr)
+	}
+	for _, rel := range rels {
+		checkSigned(t, f, filepath.Join(out, filepath.FromSlash(rel)), 1)
+	}
+	code, _, stderr = run(t, "seal", "--key", tok.URI([]byte{1}), "--in", in, "--out", out, "--signer", "remote")
+	if code != 2 || !strings.Contains(stderr, "--signer") {
+		t.Errorf("--signer remote: exit %d: %s", code, stderr)
+	}
+}
