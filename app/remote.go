@@ -13,34 +13,41 @@ import (
 	"github.com/siegel-app/siegel/signing/csc"
 )
 
-// Auth types of a remote account (OAuth 2.0 grants, CSC API v2 §8.3).
+// Auth types of a remote account (OAuth 2.0 grants, CSC API v2 §8.3, and
+// auth/login, §11.2).
 const (
 	AuthClientCredentials = "client_credentials" // seals: client ID and secret
 	AuthCode              = "authorization_code" // a person: browser sign-in with PKCE
+	AuthBasic             = "basic"              // username and password (auth/login)
 )
 
 // RemoteAccount is a CSC service the person added. Its secret (client
-// secret or refresh token) is in the OS secret store under SecretService
-// and SecretAccount, never in the settings.
+// secret, refresh token or password) is in the OS secret store under
+// SecretService and SecretAccount, never in the settings.
 type RemoteAccount struct {
 	Name     string `json:"name"`
 	BaseURL  string `json:"baseURL"`
 	AuthType string `json:"authType"`
 	ClientID string `json:"clientID"`
+	Username string `json:"username,omitempty"` // AuthBasic
 }
 
 // SecretService names Siegel's entries in the OS secret store.
 const SecretService = "Siegel remote signing"
 
 // SecretAccount names the account's secret in the store: one per service,
-// client and grant.
+// client (or user) and grant.
 func (a RemoteAccount) SecretAccount() string {
+	if a.AuthType == AuthBasic {
+		return a.AuthType + " " + a.Username + " @ " + a.BaseURL
+	}
 	return a.AuthType + " " + a.ClientID + " @ " + a.BaseURL
 }
 
 // RemoteAuthTypes reads the service's info and returns it with the auth
 // types Siegel can use there (oauth2client → client credentials,
-// oauth2code → authorization code), in that order.
+// oauth2code → authorization code, basic → username and password), in
+// that order.
 func RemoteAuthTypes(ctx context.Context, baseURL string, hc *http.Client) (*csc.Info, []string, error) {
 	c := &csc.Client{BaseURL: strings.TrimSpace(baseURL), HTTPClient: hc}
 	info, err := c.Info(ctx)
@@ -54,16 +61,19 @@ func RemoteAuthTypes(ctx context.Context, baseURL string, hc *http.Client) (*csc
 	if slices.Contains(info.AuthType, "oauth2code") {
 		types = append(types, AuthCode)
 	}
+	if slices.Contains(info.AuthType, "basic") {
+		types = append(types, AuthBasic)
+	}
 	if len(types) == 0 {
-		return info, nil, fmt.Errorf("remote account %s: the service offers %s, Siegel signs in with OAuth 2.0 only",
+		return info, nil, fmt.Errorf("remote account %s: the service offers %s, Siegel signs in with OAuth 2.0 or basic login only",
 			baseURL, strings.Join(info.AuthType, ", "))
 	}
 	return info, types, nil
 }
 
 // ConnectRemote gets a service token for a: with the client secret
-// (client credentials) or the refresh token (authorization code) in
-// secret, which is zeroed. For authorization code the returned token's
+// (client credentials), the refresh token (authorization code) or the
+// password (basic) in secret, which is zeroed. For authorization code the returned token's
 // RefreshToken replaces the stored one (services rotate them).
 func ConnectRemote(ctx context.Context, a RemoteAccount, secret []byte, hc *http.Client) (*csc.Client, csc.Token, error) {
 	c := &csc.Client{BaseURL: a.BaseURL, HTTPClient: hc}
@@ -75,6 +85,8 @@ func ConnectRemote(ctx context.Context, a RemoteAccount, secret []byte, hc *http
 	case AuthCode:
 		tok, err = c.Refresh(ctx, a.ClientID, string(secret))
 		clear(secret)
+	case AuthBasic:
+		tok, err = c.Login(ctx, a.Username, secret)
 	default:
 		clear(secret)
 		return nil, tok, fmt.Errorf("remote account %s: unknown auth type %q", a.Name, a.AuthType)
@@ -139,8 +151,8 @@ func RemoteKeyURI(baseURL, id string) string {
 }
 
 // RemoteSignAuth is SignRequest.CSC for a key of a, from its secret
-// (zeroed): client credentials pass the secret on (a fresh token at
-// signing); authorization code turns the refresh token into a token now,
+// (zeroed): client credentials and basic login pass the secret on (a
+// fresh token at signing); authorization code turns the refresh token into a token now,
 // and returns the new refresh token to store. browser opens the sign-in
 // page for credentials authorized there (oauth2code).
 func RemoteSignAuth(ctx context.Context, a RemoteAccount, secret []byte, hc *http.Client, browser func(context.Context, string) error) (auth *csc.Auth, refresh string, err error) {
@@ -149,6 +161,10 @@ func RemoteSignAuth(ctx context.Context, a RemoteAccount, secret []byte, hc *htt
 		s := append([]byte(nil), secret...)
 		clear(secret)
 		return &csc.Auth{ClientID: a.ClientID, ClientSecret: s, HTTPClient: hc, Browser: browser}, "", nil
+	case AuthBasic:
+		s := append([]byte(nil), secret...)
+		clear(secret)
+		return &csc.Auth{Username: a.Username, Password: s, HTTPClient: hc, Browser: browser}, "", nil
 	case AuthCode:
 		_, tok, err := ConnectRemote(ctx, a, secret, hc)
 		if err != nil {
@@ -167,9 +183,13 @@ func CheckRemoteAccount(a RemoteAccount) error {
 		return errors.New("remote account: no name")
 	case !strings.HasPrefix(a.BaseURL, "https://"):
 		return fmt.Errorf("remote account %s: the service URL must start with https://", a.Name)
-	case a.ClientID == "":
+	case a.AuthType == AuthBasic && a.Username == "":
+		return fmt.Errorf("remote account %s: no username", a.Name)
+	case a.AuthType == AuthBasic && strings.Contains(a.Username, ":"):
+		return fmt.Errorf("remote account %s: the username cannot contain a colon", a.Name)
+	case a.AuthType != AuthBasic && a.ClientID == "":
 		return fmt.Errorf("remote account %s: no client ID", a.Name)
-	case a.AuthType != AuthClientCredentials && a.AuthType != AuthCode:
+	case a.AuthType != AuthClientCredentials && a.AuthType != AuthCode && a.AuthType != AuthBasic:
 		return fmt.Errorf("remote account %s: unknown auth type %q", a.Name, a.AuthType)
 	}
 	return nil

@@ -10,6 +10,10 @@ import (
 	"testing"
 
 	"github.com/siegel-app/siegel/internal/csctest"
+	"github.com/siegel-app/siegel/internal/judge"
+	"github.com/siegel-app/siegel/internal/testpdf"
+	"github.com/siegel-app/siegel/internal/testpki"
+	"github.com/siegel-app/siegel/signing"
 	"github.com/siegel-app/siegel/signing/csc"
 )
 
@@ -67,7 +71,9 @@ func TestCheckRemoteAccount(t *testing.T) {
 		{"no name", func(a *RemoteAccount) { a.Name = " " }, "no name"},
 		{"http", func(a *RemoteAccount) { a.BaseURL = "http://h/csc/v2" }, "https://"},
 		{"no client", func(a *RemoteAccount) { a.ClientID = "" }, "no client ID"},
-		{"auth type", func(a *RemoteAccount) { a.AuthType = "basic" }, "unknown auth type"},
+		{"auth type", func(a *RemoteAccount) { a.AuthType = "digest" }, "unknown auth type"},
+		{"basic without username", func(a *RemoteAccount) { a.AuthType = AuthBasic }, "no username"},
+		{"basic", func(a *RemoteAccount) { a.AuthType, a.ClientID, a.Username = AuthBasic, "", "erika" }, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -96,5 +102,76 @@ func TestSettingsRemoteAccounts(t *testing.T) {
 	data, _ := os.ReadFile(path)
 	if !strings.Contains(string(data), `"authType": "client_credentials"`) || strings.Contains(strings.ToLower(string(data)), "secret") {
 		t.Errorf("settings file %s", data)
+	}
+}
+
+// TestRemoteBasicLogin: a service offering basic login is offered as
+// such; a wrong password is the service's own error, asked once; the
+// right one lists the credentials, and a PDF signed through the account's
+// sign auth (the password from the secret store) is valid in pdfsig.
+func TestRemoteBasicLogin(t *testing.T) {
+	pki := testpki.MustShared(t)
+	const pin = "246810"
+	key := csctest.SoftHSMKey(t, "app-basic", pki.SignerRSA, pki.Chain(pki.SignerRSA))
+	srv := csctest.New(t, csctest.Options{Basic: true},
+		&csctest.Credential{ID: "q-1", Description: "Qualified key", Key: key, PIN: pin, SCAL: 2})
+	ctx := context.Background()
+	_, types, err := RemoteAuthTypes(ctx, srv.URL, srv.Client)
+	if err != nil || !slices.Equal(types, []string{AuthClientCredentials, AuthCode, AuthBasic}) {
+		t.Fatalf("auth types %v, %v", types, err)
+	}
+	a := RemoteAccount{Name: "Erika", BaseURL: srv.URL, AuthType: AuthBasic, Username: srv.Username}
+	if err := CheckRemoteAccount(a); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(a.SecretAccount(), srv.Username) {
+		t.Errorf("secret account %q does not name the user", a.SecretAccount())
+	}
+	var se *csc.ServiceError
+	if _, _, err := ConnectRemote(ctx, a, []byte("wrong"), srv.Client); !errors.As(err, &se) || se.Status != 401 ||
+		!strings.Contains(err.Error(), "Invalid username or password") {
+		t.Errorf("wrong password: %v", err)
+	}
+	if n := srv.Calls("auth/login"); n != 1 {
+		t.Errorf("auth/login called %d times, want 1", n)
+	}
+	c, _, err := ConnectRemote(ctx, a, []byte(srv.Password), srv.Client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := ListRemoteKeys(ctx, a, c)
+	if err != nil || len(keys) != 1 || keys[0].URI != srv.KeyURI("q-1") {
+		t.Fatalf("keys %+v, %v", keys, err)
+	}
+
+	password := []byte(srv.Password)
+	auth, refresh, err := RemoteSignAuth(ctx, a, password, srv.Client, nil)
+	if err != nil || refresh != "" || auth.Username != srv.Username || string(auth.Password) != srv.Password {
+		t.Fatalf("sign auth %q, %q, %v", auth.Username, refresh, err)
+	}
+	if string(password) == srv.Password {
+		t.Error("caller's password not zeroed")
+	}
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "in.pdf"), filepath.Join(dir, "out.pdf")
+	if err := os.WriteFile(in, testpdf.Pages(1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Sign(ctx, SignRequest{KeyURI: keys[0].URI, In: in, Out: out, CSC: auth}, Ports{
+		PIN:    func(context.Context, signing.PINRequest) ([]byte, error) { return []byte(pin), nil },
+		Review: func(context.Context, *Review) error { return nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(auth.Password) == srv.Password {
+		t.Error("password not zeroed after signing")
+	}
+	sigs := judge.PDFSig(t, out)
+	if len(sigs) != 1 || !sigs[0].Valid || !sigs[0].Total {
+		t.Fatalf("pdfsig: %+v", sigs)
+	}
+	if n := srv.Calls("auth/login"); n != 3 {
+		t.Errorf("auth/login called %d times, want 3", n)
 	}
 }

@@ -38,3 +38,12 @@ func SignContext(ctx context.Context, k crypto.Signer, rand io.Reader, digest []
 type ReaderKey interface {
 	Reader() string
 }
+
+// BatchSigner is implemented by keys that sign several digests under one
+// authorisation (a remote credential with multisign): one PIN or OTP and
+// one request for the lot. MaxBatch is the most digests one call takes;
+// 1 means every digest needs its own authorisation.
+type BatchSigner interface {
+	SignDigests(ctx context.Context, digests [][]byte, opts crypto.SignerOpts) ([][]byte, error)
+	MaxBatch() int
+}

@@ -429,7 +429,14 @@ func (w *Window) startBatch(v *batchView) {
 		}
 	}}
 	go func() {
-		res, err := seal.Run(ctx, opts, ports)
+		// A remote seal key needs its account's authorization first.
+		var res *seal.Result
+		ar := app.SignRequest{KeyURI: opts.KeyURI}
+		err := w.remoteAuth(ctx, &ar)
+		if err == nil {
+			opts.CSC = ar.CSC
+			res, err = seal.Run(ctx, opts, ports)
+		}
 		cancel()
 		fyne.Do(func() {
 			// Reports not yet taken: the last numbers are the result's.

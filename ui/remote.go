@@ -88,9 +88,11 @@ type remoteView struct {
 	types    *widget.RadioGroup
 	clientID *widget.Entry
 	secret   *widget.Entry
+	username *widget.Entry // basic login
+	password *widget.Entry
 	connect  *widget.Button
 	status   *widget.Label
-	second   *fyne.Container // auth type, client ID and secret: after info
+	second   *fyne.Container // auth type and its fields: after info
 	offered  []string
 	// ctx ends when the dialog closes: a sign-in still waiting for the
 	// browser stops listening.
@@ -98,8 +100,11 @@ type remoteView struct {
 }
 
 func authTypeText(t string) string {
-	if t == app.AuthCode {
+	switch t {
+	case app.AuthCode:
 		return T("Sign in with the browser")
+	case app.AuthBasic:
+		return T("Username and password")
 	}
 	return T("Client ID and secret (seals)")
 }
@@ -119,18 +124,29 @@ func (w *Window) ShowAddRemote() {
 	v.clientID.SetPlaceHolder(T("Client ID"))
 	v.secret = widget.NewPasswordEntry()
 	v.secret.SetPlaceHolder(T("Client secret"))
+	v.username = widget.NewEntry()
+	v.username.SetPlaceHolder(T("Username"))
+	v.password = widget.NewPasswordEntry()
+	v.password.SetPlaceHolder(T("Password"))
 	v.types = widget.NewRadioGroup(nil, func(string) {
-		if v.authType() == app.AuthCode {
-			v.secret.Hide()
-		} else {
-			v.secret.Show()
+		t := v.authType()
+		show := func(o fyne.CanvasObject, on bool) {
+			if on {
+				o.Show()
+			} else {
+				o.Hide()
+			}
 		}
+		show(v.clientID, t != app.AuthBasic)
+		show(v.secret, t == app.AuthClientCredentials)
+		show(v.username, t == app.AuthBasic)
+		show(v.password, t == app.AuthBasic)
 	})
 	v.types.Required = true
 	v.next = widget.NewButton(T("Next"), func() { w.remoteInfo(v) })
 	v.connect = widget.NewButtonWithIcon(T("Connect"), theme.ConfirmIcon(), func() { w.remoteConnect(v) })
 	v.connect.Importance = widget.HighImportance
-	v.second = container.NewVBox(widget.NewLabel(T("Sign in with")), v.types, v.clientID, v.secret, v.connect)
+	v.second = container.NewVBox(widget.NewLabel(T("Sign in with")), v.types, v.clientID, v.secret, v.username, v.password, v.connect)
 	v.second.Hide()
 
 	first := container.NewVBox()
@@ -147,6 +163,7 @@ func (w *Window) ShowAddRemote() {
 			v.name.SetText(saved[i].Name)
 			v.url.SetText(saved[i].BaseURL)
 			v.clientID.SetText(saved[i].ClientID)
+			v.username.SetText(saved[i].Username)
 			w.remoteInfo(v)
 		})
 		v.saved.PlaceHolder = T("Connect a saved account…")
@@ -213,11 +230,15 @@ func (w *Window) remoteInfo(v *remoteView) {
 	}()
 }
 
-// remoteConnect signs in (client credentials, or the browser), keeps the
-// secret, saves the account and lists its credentials.
+// remoteConnect signs in (client credentials, username and password, or
+// the browser), keeps the secret, saves the account and lists its
+// credentials.
 func (w *Window) remoteConnect(v *remoteView) {
 	a := app.RemoteAccount{Name: strings.TrimSpace(v.name.Text), BaseURL: strings.TrimRight(strings.TrimSpace(v.url.Text), "/"),
 		AuthType: v.authType(), ClientID: strings.TrimSpace(v.clientID.Text)}
+	if a.AuthType == app.AuthBasic {
+		a.ClientID, a.Username = "", strings.TrimSpace(v.username.Text)
+	}
 	if a.Name == "" {
 		a.Name = hostOf(a.BaseURL)
 	}
@@ -227,14 +248,24 @@ func (w *Window) remoteConnect(v *remoteView) {
 		return
 	}
 	secret := []byte(v.secret.Text)
-	v.secret.SetText("") // Go strings cannot be zeroed; drop the widget's copy
+	if a.AuthType == app.AuthBasic {
+		secret = []byte(v.password.Text)
+	}
+	// Go strings cannot be zeroed; drop the widgets' copies.
+	v.secret.SetText("")
+	v.password.SetText("")
 	if a.AuthType == app.AuthClientCredentials && len(secret) == 0 {
 		v.status.SetText(T("Enter the client secret."))
 		w.notify("remote-error", v.status.Text)
 		return
 	}
+	if a.AuthType == app.AuthBasic && len(secret) == 0 {
+		v.status.SetText(T("Enter the password."))
+		w.notify("remote-error", v.status.Text)
+		return
+	}
 	v.connect.Disable()
-	if a.AuthType == app.AuthClientCredentials {
+	if a.AuthType == app.AuthClientCredentials || a.AuthType == app.AuthBasic {
 		v.status.SetText(T("Connecting…"))
 		go func() {
 			keep := append([]byte(nil), secret...)
@@ -319,7 +350,8 @@ func (w *Window) showRemoteKeys(a app.RemoteAccount, keys []app.RemoteKey, sel b
 }
 
 // saveRemoteAccount adds or replaces a (by name) in the settings and
-// stores them. Only name, URL, auth type and client ID: never a secret.
+// stores them. Only name, URL, auth type, client ID and username: never a
+// secret.
 func (w *Window) saveRemoteAccount(a app.RemoteAccount) {
 	accts := slices.DeleteFunc(slices.Clone(w.deps.Settings.RemoteAccounts), func(b app.RemoteAccount) bool { return b.Name == a.Name })
 	w.deps.Settings.RemoteAccounts = append(accts, a)

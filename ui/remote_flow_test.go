@@ -119,6 +119,35 @@ func TestRemoteAccountFlow(t *testing.T) {
 	if n := srv.Calls("signatures/signHash"); n != 1 {
 		t.Errorf("signHash called %d times, want 1", n)
 	}
+
+	// The same remote key seals a folder from the batch screen: the
+	// account's authorization reaches the seal run.
+	folder, out := filepath.Join(dir, "outgoing"), filepath.Join(dir, "sealed")
+	os.MkdirAll(folder, 0o755)
+	os.WriteFile(filepath.Join(folder, "notice.pdf"), testpdf.Pages(1), 0o644)
+	fyne.DoAndWait(w.ShowBatch)
+	bv := batchNext(t, shown, "batch", nil).(*batchView)
+	fyne.DoAndWait(func() {
+		bv.in.SetText(folder)
+		bv.out.SetText(out)
+		bv.key.SetSelected("Company seal")
+		bv.level.SetSelected(app.LevelBB)
+	})
+	test.Tap(bv.start)
+	for _, secret := range []string{pin, otp} {
+		p := batchNext(t, shown, "pin", nil).(*pinView)
+		test.Type(p.entry, secret)
+		p.entry.OnSubmitted(p.entry.Text)
+	}
+	if err, _ := batchNext(t, shown, "batch-done", nil).(error); err != nil {
+		t.Fatalf("remote seal: %v", err)
+	}
+	if sigs := judge.PDFSig(t, filepath.Join(out, "notice.pdf")); len(sigs) != 1 || !sigs[0].Valid {
+		t.Fatalf("sealed file: pdfsig %+v", sigs)
+	}
+	if n := srv.Calls("signatures/signHash"); n != 2 {
+		t.Errorf("signHash called %d times in all, want 2", n)
+	}
 }
 
 // TestRemoteSignInFlow adds an authorization-code account: the browser

@@ -3,10 +3,19 @@ package ui
 import (
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
 	"github.com/siegel-app/siegel/app"
+	"github.com/siegel-app/siegel/app/secrets"
 	"github.com/siegel-app/siegel/signing"
 	"github.com/siegel-app/siegel/signing/csc"
 )
@@ -85,5 +94,95 @@ func TestPINModelOTP(t *testing.T) {
 	req.Kind = signing.UserPIN
 	if m := NewPINModel(req); m.Title != "PIN" || m.Blocked {
 		t.Errorf("remote PIN model %+v", m)
+	}
+}
+
+// TestAddRemoteBasicLogin adds an account of a service that offers basic
+// login (a small HTTPS service here: info, auth/login, credentials/list):
+// the dialog asks for a username and password instead of a client, an
+// empty password is refused before anything is sent, a wrong one shows
+// the service's answer, and the right one lands in the secret store, not
+// in the settings.
+func TestAddRemoteBasicLogin(t *testing.T) {
+	const user, pass = "erika", "correct horse"
+	var logins atomic.Int32
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/csc/v2/info":
+			io.WriteString(w, `{"specs":"2.0.0.2","name":"Basic","authType":["basic"],"methods":["auth/login","credentials/list"]}`)
+		case "/csc/v2/auth/login":
+			logins.Add(1)
+			if u, p, ok := r.BasicAuth(); !ok || u != user || p != pass {
+				w.WriteHeader(401)
+				io.WriteString(w, `{"error":"access_denied","error_description":"Invalid username or password"}`)
+				return
+			}
+			io.WriteString(w, `{"access_token":"tok","expires_in":3600}`)
+		case "/csc/v2/credentials/list":
+			if r.Header.Get("Authorization") != "Bearer tok" {
+				w.WriteHeader(401)
+				io.WriteString(w, `{"error":"invalid_token","error_description":"Invalid access token"}`)
+				return
+			}
+			io.WriteString(w, `{"credentialIDs":[]}`)
+		default:
+			w.WriteHeader(404)
+			io.WriteString(w, `{"error":"invalid_request"}`)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	store := &secrets.Memory{}
+	var saved []app.Settings
+	w := NewWindow(test.NewTempApp(t), Deps{HTTPClient: srv.Client(), Secrets: store,
+		SaveSettings: func(s app.Settings) error { saved = append(saved, s); return nil }})
+	t.Cleanup(w.Close)
+	shown := make(chan any, 32)
+	w.shown = func(what string, v any) { shown <- [2]any{what, v} }
+
+	fyne.DoAndWait(w.ShowAddRemote)
+	v := waitFor(t, shown, "remote").(*remoteView)
+	fyne.DoAndWait(func() {
+		v.name.SetText("Erika")
+		v.url.SetText(srv.URL + "/csc/v2")
+	})
+	test.Tap(v.next)
+	if types := waitFor(t, shown, "remote-types").([]string); len(types) != 1 || types[0] != app.AuthBasic {
+		t.Fatalf("offered %v", types)
+	}
+	fyne.DoAndWait(func() {
+		if v.authType() != app.AuthBasic || !v.username.Visible() || !v.password.Visible() || v.clientID.Visible() || v.secret.Visible() {
+			t.Errorf("basic login: username %v, password %v, client ID %v, secret %v shown",
+				v.username.Visible(), v.password.Visible(), v.clientID.Visible(), v.secret.Visible())
+		}
+		v.username.SetText(user)
+	})
+	test.Tap(v.connect)
+	if msg := waitFor(t, shown, "remote-error").(string); msg != "Enter the password." {
+		t.Errorf("empty password: %q", msg)
+	}
+	test.Type(v.password, "wrong")
+	test.Tap(v.connect)
+	if msg := waitFor(t, shown, "remote-error").(string); !strings.Contains(msg, "Invalid username or password") {
+		t.Errorf("wrong password: %q does not carry the service's answer", msg)
+	}
+	test.Type(v.password, pass)
+	test.Tap(v.connect)
+	a := waitFor(t, shown, "remote-connected").(app.RemoteAccount)
+	if a.AuthType != app.AuthBasic || a.Username != user || a.ClientID != "" {
+		t.Errorf("account %+v", a)
+	}
+	if got, err := store.Get(app.SecretService, a.SecretAccount()); err != nil || string(got) != pass {
+		t.Errorf("password in the store: %q, %v", got, err)
+	}
+	if n := logins.Load(); n != 2 {
+		t.Errorf("auth/login called %d times, want 2", n)
+	}
+	if len(saved) == 0 {
+		t.Fatal("account not saved")
+	}
+	js, _ := json.Marshal(saved[len(saved)-1])
+	if !strings.Contains(string(js), `"username":"erika"`) || strings.Contains(string(js), pass) {
+		t.Errorf("saved settings %s: want the account without its password", js)
 	}
 }

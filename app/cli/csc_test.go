@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/siegel-app/siegel/app/cli"
+	"github.com/siegel-app/siegel/app/seal"
 	"github.com/siegel-app/siegel/internal/csctest"
 )
 
@@ -167,6 +171,140 @@ func TestCSCUsage(t *testing.T) {
 		{"sign", "--key", "csc:https://127.0.0.1:1/csc/v2?credential=x", in, f.dir + "/o.pdf"},
 		{"sign", "--key", "pkcs12:" + f.p12RSA, "--client-id", "x", in, f.dir + "/o.pdf"},
 		{"keys", "--csc", "https://127.0.0.1:1/csc/v2"},
+	} {
+		if code, _, _ := run(t, args...); code != cli.ExitUsage {
+			t.Errorf("%v: exit %d, want %d", args, code, cli.ExitUsage)
+		}
+	}
+}
+
+// TestSealCSCBatch: a credential that may sign many documents under one
+// authorisation seals a folder with one credentials/authorize and one
+// signatures/signHash; one that may not authorizes each; a wrong PIN
+// stops the run after one try.
+func TestSealCSCBatch(t *testing.T) {
+	f := newFixture(t)
+	key := csctest.SoftHSMKey(t, "csc-seal", f.pki.SignerRSA, f.pki.Chain(f.pki.SignerRSA))
+	srv := csctest.New(t, csctest.Options{},
+		&csctest.Credential{ID: "multi", Description: "Batch seal", Key: key, PIN: cscPIN, SCAL: 2, Multisign: 10},
+		&csctest.Credential{ID: "single", Description: "Seal", Key: key, PIN: cscPIN, SCAL: 2})
+	certFile := f.write("service.pem", srv.CertPEM())
+	secret := f.write("secret.txt", []byte(srv.ClientSecret+"\n"))
+	pin := f.write("csc-pin.txt", []byte(cscPIN+"\n"))
+	in := filepath.Join(f.dir, "in")
+	rels := pdfTree(t, in, 5)
+	sealCSC := func(cred, out, pinFile string) (int, string) {
+		code, stdout, stderr := runCSC(t, certFile, "seal", "--key", srv.KeyURI(cred), "--client-id", srv.ClientID,
+			"--client-secret-file", secret, "--pin-file", pinFile, "--in", in, "--out", out)
+		return code, stdout + stderr
+	}
+
+	out := filepath.Join(f.dir, "out-multi")
+	code, output := sealCSC("multi", out, pin)
+	if code != cli.ExitOK || !strings.Contains(output, "5 sealed") {
+		t.Fatalf("exit %d\n%s", code, output)
+	}
+	if a, s := srv.Calls("credentials/authorize"), srv.SignHashSizes(); a != 1 || !slices.Equal(s, []int{5}) {
+		t.Fatalf("%d authorize calls and signHash batches %v, want 1 and [5]", a, s)
+	}
+	for _, rel := range rels {
+		quickCheck(t, filepath.Join(in, rel), filepath.Join(out, filepath.FromSlash(rel)))
+	}
+	checkSigned(t, f, filepath.Join(out, filepath.FromSlash(rels[4])), 1)
+	sealedOnce(t, out, rels)
+	if _, err := seal.VerifyLog(filepath.Join(out, seal.AuditLogName)); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(output, cscPIN) || strings.Contains(output, srv.ClientSecret) {
+		t.Fatalf("a secret was printed:\n%s", output)
+	}
+
+	t.Run("without multisign", func(t *testing.T) {
+		before := srv.Calls("credentials/authorize")
+		out := filepath.Join(f.dir, "out-single")
+		code, output := sealCSC("single", out, pin)
+		if code != cli.ExitOK || !strings.Contains(output, "5 sealed") {
+			t.Fatalf("exit %d\n%s", code, output)
+		}
+		if n := srv.Calls("credentials/authorize") - before; n != 5 {
+			t.Fatalf("%d authorize calls, want 5", n)
+		}
+		sealedOnce(t, out, rels)
+	})
+
+	t.Run("wrong PIN", func(t *testing.T) {
+		before := srv.Calls("credentials/authorize")
+		bad := f.write("bad-pin.txt", []byte("000000\n"))
+		out := filepath.Join(f.dir, "out-bad")
+		code, output := sealCSC("multi", out, bad)
+		if code != cli.ExitStopped || !strings.Contains(output, "Invalid PIN") {
+			t.Fatalf("exit %d, want %d\n%s", code, cli.ExitStopped, output)
+		}
+		if n := srv.Calls("credentials/authorize") - before; n != 1 {
+			t.Fatalf("%d authorize calls, want 1", n)
+		}
+		filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && strings.HasSuffix(p, ".pdf") {
+				t.Errorf("output after a wrong PIN: %s", p)
+			}
+			return nil
+		})
+		noTemps(t, out)
+	})
+
+	t.Run("usage", func(t *testing.T) {
+		tok := filepath.Join(f.dir, "x")
+		if code, _, _ := run(t, "seal", "--key", "pkcs12:"+f.p12RSA, "--client-id", "x", "--in", in, "--out", tok); code != cli.ExitUsage {
+			t.Errorf("--client-id with a pkcs12 key: exit %d", code)
+		}
+		if code, _, _ := run(t, "seal", "--key", srv.KeyURI("multi"), "--in", in, "--out", tok); code != cli.ExitUsage {
+			t.Errorf("csc key without sign-in: exit %d", code)
+		}
+	})
+}
+
+// TestSignCSCBasicLogin: sign and keys sign in with --username and
+// --password-file; a wrong password is the service's answer, asked once.
+func TestSignCSCBasicLogin(t *testing.T) {
+	f := newFixture(t)
+	key := csctest.SoftHSMKey(t, "csc-basic", f.pki.SignerRSA, f.pki.Chain(f.pki.SignerRSA))
+	srv := csctest.New(t, csctest.Options{Basic: true},
+		&csctest.Credential{ID: "q-1", Description: "Qualified key", Key: key, PIN: cscPIN, SCAL: 2})
+	certFile := f.write("service.pem", srv.CertPEM())
+	password := f.write("password.txt", []byte(srv.Password+"\n"))
+	pin := f.write("csc-pin.txt", []byte(cscPIN+"\n"))
+	in, out := f.pdf("in.pdf", 1), f.dir+"/out.pdf"
+	code, stdout, stderr := runCSC(t, certFile, "sign", "--key", srv.KeyURI("q-1"), "--username", srv.Username,
+		"--password-file", password, "--pin-file", pin, in, out)
+	if code != cli.ExitOK {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	checkSigned(t, f, out, 1)
+	if strings.Contains(stdout+stderr, srv.Password) {
+		t.Fatalf("the password was printed:\n%s%s", stdout, stderr)
+	}
+
+	code, stdout, stderr = runCSC(t, certFile, "keys", "--csc", srv.URL, "--username", srv.Username, "--password-file", password, "--json")
+	if code != cli.ExitOK || !strings.Contains(stdout, `"basic"`) || !strings.Contains(stdout, srv.KeyURI("q-1")) {
+		t.Fatalf("keys: exit %d\n%s%s", code, stdout, stderr)
+	}
+
+	before := srv.Calls("auth/login")
+	wrong := f.write("wrong.txt", []byte("not-it\n"))
+	code, _, stderr = runCSC(t, certFile, "sign", "--key", srv.KeyURI("q-1"), "--username", srv.Username,
+		"--password-file", wrong, "--pin-file", pin, in, f.dir+"/wrong.pdf")
+	if code == cli.ExitOK || !strings.Contains(stderr, "Invalid username or password") || !strings.Contains(stderr, "HTTP 401") {
+		t.Fatalf("wrong password: exit %d\n%s", code, stderr)
+	}
+	if n := srv.Calls("auth/login") - before; n != 1 {
+		t.Errorf("auth/login called %d times, want 1", n)
+	}
+
+	for _, args := range [][]string{
+		{"sign", "--key", "pkcs12:" + f.p12RSA, "--username", "x", in, f.dir + "/o.pdf"},
+		{"sign", "--key", srv.KeyURI("q-1"), "--username", "x", in, f.dir + "/o.pdf"},
+		{"sign", "--key", srv.KeyURI("q-1"), "--username", "x", "--password-file", password, "--client-id", "c", in, f.dir + "/o.pdf"},
+		{"keys", "--username", "x", "--password-file", password},
 	} {
 		if code, _, _ := run(t, args...); code != cli.ExitUsage {
 			t.Errorf("%v: exit %d, want %d", args, code, cli.ExitUsage)

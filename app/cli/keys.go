@@ -61,13 +61,12 @@ type jsonKey struct {
 }
 
 func runKeys(env Env, args []string) int {
-	fs := newFlagSet(env, "keys", "[--module PATH]... [--json] | --csc URL --client-id ID --client-secret-file FILE [--json]")
+	fs := newFlagSet(env, "keys", "[--module PATH]... [--json] | --csc URL (--client-id ID --client-secret-file FILE | --username USER --password-file FILE) [--json]")
 	var modules stringList
 	fs.Var(&modules, "module", "PKCS#11 module `PATH` (repeatable); default: the well-known modules installed here")
 	asJSON := fs.Bool("json", false, "print JSON")
 	service := fs.String("csc", "", "list the credentials at the remote signing service `URL` (https://HOST/csc/v2) instead")
-	clientID := fs.String("client-id", "", "OAuth 2.0 client `ID` at the --csc service")
-	secretFile := fs.String("client-secret-file", "", "read the OAuth 2.0 client secret for --csc from `FILE`")
+	cf := addCSCFlags(fs, "--csc")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return usageError(env, fs, err)
@@ -79,11 +78,14 @@ func runKeys(env Env, args []string) int {
 		if len(modules) > 0 {
 			return usageError(env, fs, errors.New("--csc and --module exclude each other"))
 		}
-		auth, err := cscAuth(*clientID, *secretFile)
+		auth, err := cf.auth()
 		if err != nil {
 			return usageError(env, fs, err)
 		}
 		return runKeysCSC(env, *service, auth, *asJSON)
+	}
+	if cf.set() {
+		return usageError(env, fs, errors.New("--client-id, --client-secret-file, --username and --password-file are for --csc"))
 	}
 	ctx, stop := env.context()
 	defer stop()
@@ -240,9 +242,10 @@ type jsonCert struct {
 }
 
 // runKeysCSC lists the credentials of a CSC service (credentials/list and
-// credentials/info) with a client credentials token.
+// credentials/info) with a client credentials token or a basic login.
 func runKeysCSC(env Env, service string, auth *csc.Auth, asJSON bool) int {
 	defer signing.Zero(auth.ClientSecret)
+	defer signing.Zero(auth.Password)
 	ctx, stop := env.context()
 	defer stop()
 	c := &csc.Client{BaseURL: strings.TrimRight(service, "/")}
@@ -250,7 +253,12 @@ func runKeysCSC(env Env, service string, auth *csc.Auth, asJSON bool) int {
 	if err != nil {
 		return fail(env, fmt.Errorf("keys: %w", err))
 	}
-	if _, err := c.ClientCredentials(ctx, auth.ClientID, auth.ClientSecret); err != nil {
+	if auth.Username != "" {
+		_, err = c.Login(ctx, auth.Username, auth.Password)
+	} else {
+		_, err = c.ClientCredentials(ctx, auth.ClientID, auth.ClientSecret)
+	}
+	if err != nil {
 		return fail(env, fmt.Errorf("keys: %w", err))
 	}
 	creds, err := c.Credentials(ctx)

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/siegel-app/siegel/app/seal"
+	"github.com/siegel-app/siegel/signing"
 )
 
 // ExitStopped is the exit code of a seal run that stopped before all files
@@ -19,7 +20,7 @@ const ExitStopped = 4
 
 func runSeal(env Env, args []string) int {
 	fs := newFlagSet(env, "seal", "--key URI --in DIR --out DIR [options]")
-	key := fs.String("key", "", "key `URI`: pkcs11:token=…;id=…?module-path=… (an HSM), or pkcs12:/path/file.p12")
+	key := fs.String("key", "", "key `URI`: pkcs11:token=…;id=…?module-path=… (an HSM), pkcs12:/path/file.p12, or csc:https://HOST/csc/v2?credential=ID (a remote seal: documents are signed in batches under one authorisation when the credential allows several)")
 	in := fs.String("in", "", "folder of PDFs to seal, read recursively (`DIR`); never written")
 	out := fs.String("out", "", "folder for the sealed PDFs (`DIR`), same relative paths; holds the journal and siegel-audit.jsonl")
 	pinFile := fs.String("pin-file", "", "read the PIN from `FILE` (for scripts); otherwise it is asked on the terminal, once")
@@ -29,6 +30,7 @@ func runSeal(env Env, args []string) int {
 	visible := fs.String("visible", "", "visible stamp at `PAGE:X,Y,W,H` (PDF points from the lower-left corner of the page as displayed); invisible by default")
 	reason := fs.String("reason", "", "reason for sealing")
 	signer := fs.String("signer", seal.SignerAuto, "where a pkcs11: key's module runs: `auto` (in this process for SoftHSM2, else the agent), agent, in-process")
+	cf := addCSCFlags(fs, "csc: keys")
 	watch := fs.Bool("watch", false, "keep running as a hot folder: seal new files once they are complete, until interrupted")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -56,6 +58,17 @@ func runSeal(env Env, args []string) int {
 		Level: *level, TSA: *tsaURL, Reason: *reason, Lang: locale(),
 		CardModules: st.CardModules, Watch: *watch, Signer: *signer,
 	}
+	if strings.HasPrefix(strings.ToLower(*key), "csc:") {
+		auth, err := cf.auth()
+		if err != nil {
+			return usageError(env, fs, err)
+		}
+		defer signing.Zero(auth.ClientSecret)
+		defer signing.Zero(auth.Password)
+		opts.CSC = auth
+	} else if cf.set() {
+		return usageError(env, fs, errors.New("--client-id, --client-secret-file, --username and --password-file are for csc: keys"))
+	}
 	if *visible != "" {
 		v, err := parseVisible(*visible)
 		if err != nil {
@@ -72,7 +85,7 @@ func runSeal(env Env, args []string) int {
 	ctx, stop := env.context()
 	defer stop()
 	pr := newSealProgress(env)
-	res, err := seal.Run(ctx, opts, seal.Ports{PIN: pinFunc(env, *pinFile), Progress: pr.update})
+	res, err := seal.Run(ctx, opts, seal.Ports{PIN: withOTP(env, pinFunc(env, *pinFile), ""), Progress: pr.update})
 	pr.end()
 	var se *seal.StopError
 	if err != nil && !errors.As(err, &se) {

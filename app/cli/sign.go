@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"strconv"
@@ -50,8 +51,7 @@ func runSign(env Env, args []string) int {
 	fs.Var(&certify, "certify", "certification signature; --certify=P with DocMDP permission P 1, 2 (default) or 3")
 	force := fs.Bool("force", false, "replace OUT.pdf if it exists")
 	accept := fs.Bool("accept-findings", false, "sign although the content audit (siegel inspect) found blocking content")
-	clientID := fs.String("client-id", "", "OAuth 2.0 client `ID` at the remote signing service, for csc: keys (client credentials)")
-	secretFile := fs.String("client-secret-file", "", "read the OAuth 2.0 client secret for csc: keys from `FILE`")
+	cf := addCSCFlags(fs, "csc: keys")
 	otpFile := fs.String("otp-file", "", "read the one-time password for a csc: key from `FILE` (used once); otherwise it is asked on the terminal")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -85,14 +85,15 @@ func runSign(env Env, args []string) int {
 	}
 
 	if strings.HasPrefix(strings.ToLower(*key), "csc:") {
-		auth, err := cscAuth(*clientID, *secretFile)
+		auth, err := cf.auth()
 		if err != nil {
 			return usageError(env, fs, err)
 		}
 		defer signing.Zero(auth.ClientSecret)
+		defer signing.Zero(auth.Password)
 		req.CSC = auth
-	} else if *clientID != "" || *secretFile != "" || *otpFile != "" {
-		return usageError(env, fs, errors.New("--client-id, --client-secret-file and --otp-file are for csc: keys"))
+	} else if cf.set() || *otpFile != "" {
+		return usageError(env, fs, errors.New("--client-id, --client-secret-file, --username, --password-file and --otp-file are for csc: keys"))
 	}
 
 	ctx, stop := env.context()
@@ -169,11 +170,51 @@ func locale() string {
 	return "en"
 }
 
-// cscAuth is the client credentials grant for a csc: key. The secret is
-// read from a file (never a flag value, which other users can see).
-func cscAuth(clientID, secretFile string) (*csc.Auth, error) {
+// cscFlags are the service sign-in flags of csc: keys.
+type cscFlags struct {
+	clientID, secretFile, username, passwordFile *string
+}
+
+func addCSCFlags(fs *flag.FlagSet, what string) cscFlags {
+	return cscFlags{
+		clientID:     fs.String("client-id", "", "OAuth 2.0 client `ID` at the remote signing service, for "+what+" (client credentials)"),
+		secretFile:   fs.String("client-secret-file", "", "read the OAuth 2.0 client secret for "+what+" from `FILE`"),
+		username:     fs.String("username", "", "sign in to the remote signing service as `USER` (basic login), for "+what),
+		passwordFile: fs.String("password-file", "", "read the password of --username from `FILE`"),
+	}
+}
+
+// set reports whether any of the flags was given.
+func (f cscFlags) set() bool {
+	return *f.clientID != "" || *f.secretFile != "" || *f.username != "" || *f.passwordFile != ""
+}
+
+// auth is the service sign-in the flags ask for.
+func (f cscFlags) auth() (*csc.Auth, error) {
+	return cscAuth(*f.clientID, *f.secretFile, *f.username, *f.passwordFile)
+}
+
+// cscAuth is how a csc: key signs in: the client credentials grant or a
+// basic login (auth/login). Secrets are read from files (never a flag
+// value, which other users can see).
+func cscAuth(clientID, secretFile, username, passwordFile string) (*csc.Auth, error) {
+	basic := username != "" || passwordFile != ""
+	client := clientID != "" || secretFile != ""
+	switch {
+	case basic && client:
+		return nil, errors.New("csc: give either --client-id and --client-secret-file or --username and --password-file")
+	case basic:
+		if username == "" || passwordFile == "" {
+			return nil, errors.New("csc: basic login needs --username and --password-file")
+		}
+		pw, err := readSecretFile("password file", passwordFile)
+		if err != nil {
+			return nil, err
+		}
+		return &csc.Auth{Username: username, Password: pw}, nil
+	}
 	if clientID == "" || secretFile == "" {
-		return nil, errors.New("csc: keys need --client-id and --client-secret-file")
+		return nil, errors.New("csc: keys need --client-id and --client-secret-file (or --username and --password-file)")
 	}
 	secret, err := readSecretFile("client secret file", secretFile)
 	if err != nil {

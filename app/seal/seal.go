@@ -2,6 +2,7 @@ package seal
 
 import (
 	"context"
+	"crypto"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
@@ -23,6 +24,7 @@ import (
 	"github.com/siegel-app/siegel/app"
 	"github.com/siegel-app/siegel/signing"
 	"github.com/siegel-app/siegel/signing/cms"
+	"github.com/siegel-app/siegel/signing/csc"
 	"github.com/siegel-app/siegel/signing/keys"
 	"github.com/siegel-app/siegel/signing/pades"
 	"github.com/siegel-app/siegel/signing/pkcs11"
@@ -78,6 +80,10 @@ type Options struct {
 	Settle, Poll time.Duration
 
 	Now func() time.Time // for tests; nil means time.Now
+
+	// CSC authorizes "csc:" keys at the service (client credentials or a
+	// username and password); its secrets are zeroed once used.
+	CSC *csc.Auth
 }
 
 // Choices of Options.Signer.
@@ -243,8 +249,9 @@ type run struct {
 	stopErr  error
 	stop     context.CancelFunc
 
-	dirs    sync.Map // output folders known to exist
-	total   atomic.Int64
+	dirs    sync.Map      // output folders known to exist
+	total   atomic.Int64  // files queued so far: scan and watch add before they send
+	settled atomic.Int64  // files the workers are through with
 	current atomic.Value  // string
 	paused  chan struct{} // the gate opened or closed: report it
 }
@@ -289,6 +296,14 @@ func Run(ctx context.Context, opts Options, ports Ports) (*Result, error) {
 	// file's reading, preparing and writing overlaps another's signature
 	// and no session waits for the disk.
 	files := r.opts.Workers + runtime.NumCPU()
+	if b := r.signer.batch; b != nil {
+		// A batch is as large as the documents prepared at once.
+		files = max(files, min(b.max, maxBatchFiles))
+		b.ready = func(n int) bool {
+			return n >= files || int64(n) >= r.total.Load()-r.settled.Load()
+		}
+		go b.loop(workCtx)
+	}
 	jobs := make(chan job, files)
 	// Room for two batches, so that workers go on while one is made
 	// durable.
@@ -298,9 +313,12 @@ func Run(ctx context.Context, opts Options, ports Ports) (*Result, error) {
 		wg.Go(func() {
 			for j := range jobs {
 				if err := ports.Gate.wait(workCtx); err != nil {
+					r.settled.Add(1)
 					continue // drain
 				}
-				if d, ok := r.seal(workCtx, j); ok {
+				d, ok := r.seal(workCtx, j)
+				r.settled.Add(1)
+				if ok {
 					results <- d
 				}
 			}
@@ -768,10 +786,29 @@ type signer struct {
 	first    sync.Mutex
 	loggedIn atomic.Bool
 	firstErr error
+
+	batch *batcher // set when the key signs batches
 }
 
 func openSigner(ctx context.Context, o Options, ports Ports, log *slog.Logger) (*signer, error) {
 	s := &signer{}
+	defer func() {
+		// A key that signs many digests under one authorisation gets
+		// them gathered: one PIN (or OTP) and one request per batch.
+		if len(s.chain) == 0 {
+			return
+		}
+		var k signing.Key
+		select {
+		case k = <-s.pool:
+			s.pool <- k
+		default:
+			return
+		}
+		if bs, ok := k.(signing.BatchSigner); ok && bs.MaxBatch() > 1 {
+			s.batch = &batcher{key: k, bs: bs, max: bs.MaxBatch(), reqs: make(chan *batchReq)}
+		}
+	}()
 	if o.Key != nil {
 		s.pool = make(chan signing.Key, 1)
 		s.pool <- o.Key
@@ -787,6 +824,11 @@ func openSigner(ctx context.Context, o Options, ports Ports, log *slog.Logger) (
 			n = o.Workers
 		}
 		open, err := opener(o, ports, log)
+		if o.CSC != nil {
+			open = func(ctx context.Context) (signing.Key, error) {
+				return keys.Open(ctx, o.KeyURI, keys.Options{PIN: ports.PIN, Logger: log, CSC: o.CSC})
+			}
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -841,6 +883,11 @@ func opener(o Options, ports Ports, log *slog.Logger) (func(context.Context) (si
 }
 
 func (s *signer) sign(ctx context.Context, digest []byte, opts cms.Options) ([]byte, error) {
+	if s.batch != nil {
+		// The batcher asks once per batch; a failed batch fails every
+		// later one, so a wrong PIN is tried once.
+		return cms.SignDetached(ctx, batchKey{s.batch}, s.chain, digest, opts)
+	}
 	if !s.loggedIn.Load() {
 		s.first.Lock()
 		if s.firstErr != nil {
@@ -883,4 +930,133 @@ func (s *signer) close() {
 func (r *run) known(dir string) bool {
 	_, ok := r.dirs.Load(dir)
 	return ok
+}
+
+// maxBatchFiles bounds the documents prepared at once for a batch: each
+// is a temporary file in OUT until its signature comes.
+const maxBatchFiles = 32
+
+// batchWait is how long a batch waits for documents still being prepared
+// once one is ready; usually it closes sooner, when every file under way
+// has arrived.
+const batchWait = 2 * time.Second
+
+// batcher gathers the digests workers ask to sign at about the same time
+// and signs them with one SignDigests (CSC: one credentials/authorize for
+// numSignatures n, with the hashes bound, and one signatures/signHash).
+// A batch closes when it holds max digests, or every file under way, or
+// after batchWait. After a failed batch every request fails with its
+// error: the run stops, and a wrong PIN or OTP is not tried again.
+type batcher struct {
+	key   signing.Key
+	bs    signing.BatchSigner
+	max   int
+	ready func(n int) bool // nothing more is coming soon with n waiting
+	reqs  chan *batchReq
+
+	mu  sync.Mutex
+	err error
+}
+
+type batchReq struct {
+	digest []byte
+	opts   crypto.SignerOpts
+	res    chan batchRes // buffered: the loop never waits on a caller
+}
+
+type batchRes struct {
+	sig []byte
+	err error
+}
+
+func (b *batcher) loop(ctx context.Context) {
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		var batch []*batchReq
+		select {
+		case r := <-b.reqs:
+			batch = append(batch, r)
+		case <-ctx.Done():
+			return
+		}
+		deadline := time.Now().Add(batchWait)
+	gather:
+		for len(batch) < b.max && !b.ready(len(batch)) && time.Now().Before(deadline) {
+			select {
+			case r := <-b.reqs:
+				batch = append(batch, r)
+			case <-tick.C:
+			case <-ctx.Done():
+				break gather
+			}
+		}
+		b.sign(ctx, batch)
+	}
+}
+
+func (b *batcher) sign(ctx context.Context, batch []*batchReq) {
+	b.mu.Lock()
+	err := b.err
+	b.mu.Unlock()
+	var sigs [][]byte
+	if err == nil {
+		digests := make([][]byte, len(batch))
+		for i, r := range batch {
+			if r.opts.HashFunc() != batch[0].opts.HashFunc() {
+				err = fmt.Errorf("digests of %s and %s in one batch", batch[0].opts.HashFunc(), r.opts.HashFunc())
+			}
+			digests[i] = r.digest
+		}
+		if err == nil {
+			sigs, err = b.bs.SignDigests(ctx, digests, batch[0].opts)
+		}
+		if err == nil && len(sigs) != len(batch) {
+			err = fmt.Errorf("%d signatures for %d digests", len(sigs), len(batch))
+		}
+		if err != nil {
+			b.mu.Lock()
+			b.err = err
+			b.mu.Unlock()
+		}
+	}
+	for i, r := range batch {
+		if err != nil {
+			r.res <- batchRes{err: err}
+		} else {
+			r.res <- batchRes{sig: sigs[i]}
+		}
+	}
+}
+
+// batchKey is the batcher as the one key cms.SignDetached signs with.
+type batchKey struct{ b *batcher }
+
+func (k batchKey) Public() crypto.PublicKey   { return k.b.key.Public() }
+func (k batchKey) Chain() []*x509.Certificate { return k.b.key.Chain() }
+func (k batchKey) Close() error               { return nil }
+
+func (k batchKey) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	return k.SignContext(context.Background(), nil, digest, opts)
+}
+
+func (k batchKey) SignContext(ctx context.Context, _ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	k.b.mu.Lock()
+	err := k.b.err
+	k.b.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	r := &batchReq{digest: digest, opts: opts, res: make(chan batchRes, 1)}
+	select {
+	case k.b.reqs <- r:
+	case <-ctx.Done():
+		return nil, signing.ErrCancelled
+	}
+	select {
+	case res := <-r.res:
+		return res.sig, res.err
+	case <-ctx.Done():
+		return nil, signing.ErrCancelled
+	}
 }

@@ -70,6 +70,9 @@ type Server struct {
 	Client *http.Client
 	// ClientID and ClientSecret are the OAuth 2.0 client.
 	ClientID, ClientSecret string
+	// Username and Password sign in with auth/login (HTTP Basic) when
+	// Options.Basic is set.
+	Username, Password string
 
 	srv  *httptest.Server
 	v1   bool
@@ -83,6 +86,8 @@ type Server struct {
 	sads   map[string]*sad
 	calls  map[string]int
 	faults map[string]Fault
+	basic  bool
+	hashes []int // hashes per signatures/signHash request, in order
 }
 
 type grant struct {
@@ -106,7 +111,8 @@ type sad struct {
 
 // Options configure New.
 type Options struct {
-	V1 bool // speak CSC API v1.0.4.0 at /csc/v1
+	V1    bool // speak CSC API v1.0.4.0 at /csc/v1
+	Basic bool // offer auth/login with Username and Password (authType basic)
 }
 
 // New starts a service with creds; it stops at the end of the test.
@@ -114,7 +120,10 @@ func New(t testing.TB, opts Options, creds ...*Credential) *Server {
 	t.Helper()
 	s := &Server{ClientID: "siegel-test", ClientSecret: "client-secret-" + rand.Text()[:8], v1: opts.V1,
 		creds: map[string]*Credential{}, tokens: map[string]*grant{}, codes: map[string]*code{},
-		sads: map[string]*sad{}, stop: make(chan struct{}), calls: map[string]int{}, faults: map[string]Fault{}}
+		sads: map[string]*sad{}, stop: make(chan struct{}), calls: map[string]int{}, faults: map[string]Fault{}, basic: opts.Basic}
+	if opts.Basic {
+		s.Username, s.Password = "signer", "password-"+rand.Text()[:8]
+	}
 	for _, c := range creds {
 		s.creds[c.ID] = c
 		s.order = append(s.order, c.ID)
@@ -156,6 +165,14 @@ func (s *Server) Calls(method string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.calls[method]
+}
+
+// SignHashSizes returns the number of hashes of each signatures/signHash
+// request so far, in order.
+func (s *Server) SignHashSizes() []int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.hashes)
 }
 
 // SetFault makes method misbehave from now on.
@@ -225,6 +242,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, method string) {
 		return
 	case "oauth2/token":
 		out, aerr = s.token(r)
+	case "auth/login":
+		out, aerr = s.login(r)
 	default:
 		var body map[string]any
 		var g *grant
@@ -269,11 +288,36 @@ func (s *Server) info() map[string]any {
 			"credentials/authorize", "signatures/signHash"},
 		"signAlgorithms": map[string]any{"algos": []string{"1.2.840.113549.1.1.1", "1.2.840.113549.1.1.11", "1.2.840.10045.4.3.2"}},
 	}
+	if s.basic {
+		m["authType"] = append(m["authType"].([]string), "basic")
+		m["methods"] = append([]string{"auth/login"}, m["methods"].([]string)...)
+	}
 	if s.v1 {
 		m["specs"] = "1.0.4.0"
 		delete(m, "signAlgorithms")
 	}
 	return m
+}
+
+// login is auth/login (v2 §11.2, v1 §11.2): HTTP Basic authentication
+// with the user's name and password.
+func (s *Server) login(r *http.Request) (any, *apiError) {
+	if !s.basic {
+		return nil, &apiError{404, "invalid_request", "Unknown method auth/login"}
+	}
+	if r.Method != http.MethodPost {
+		return nil, &apiError{405, "invalid_request", "Method not allowed"}
+	}
+	user, pass, ok := r.BasicAuth()
+	if !ok {
+		return nil, &apiError{401, "invalid_request", "Missing Authorization header"}
+	}
+	if user != s.Username || pass != s.Password {
+		return nil, &apiError{401, "access_denied", "Invalid username or password"}
+	}
+	out := s.issue("service", nil)
+	delete(out, "token_type") // auth/login replies have none
+	return out, nil
 }
 
 func randomToken() string { return rand.Text() }
@@ -646,6 +690,7 @@ func (s *Server) signHash(body map[string]any, g *grant, fault Fault) (any, *api
 	}
 	if aerr == nil {
 		sd.left -= len(hashes)
+		s.hashes = append(s.hashes, len(hashes))
 	}
 	s.mu.Unlock()
 	if aerr != nil {

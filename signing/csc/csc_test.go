@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -492,5 +493,72 @@ func TestServiceErrorUnwrap(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("%v: unwraps to %v, want %v", &tc.e, got, tc.want)
 		}
+	}
+}
+
+func TestBasicLogin(t *testing.T) {
+	for _, v1 := range []bool{false, true} {
+		t.Run(map[bool]string{false: "v2", true: "v1"}[v1], func(t *testing.T) {
+			rsaKey, _ := hsmKeys(t)
+			srv := csctest.New(t, csctest.Options{V1: v1, Basic: true},
+				&csctest.Credential{ID: "rsa-1", Key: rsaKey, PIN: goodPIN, SCAL: 1, Multisign: 2})
+			ctx := context.Background()
+			c := &csc.Client{BaseURL: srv.URL, HTTPClient: srv.Client}
+			info, err := c.Info(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Contains(info.AuthType, "basic") {
+				t.Fatalf("info authType %v lacks basic", info.AuthType)
+			}
+
+			// A wrong password is the service's answer, asked once.
+			wrong := []byte("not-the-password")
+			_, err = c.Login(ctx, srv.Username, wrong)
+			var se *csc.ServiceError
+			if !errors.As(err, &se) || se.Status != 401 || se.Method != "auth/login" {
+				t.Fatalf("wrong password: %v, want a 401 ServiceError of auth/login", err)
+			}
+			if errors.Is(err, csc.ErrTokenExpired) || errors.Is(err, signing.ErrPINIncorrect) {
+				t.Errorf("wrong password reads as %v", err)
+			}
+			if n := srv.Calls("auth/login"); n != 1 {
+				t.Errorf("auth/login called %d times, want 1 (no retry)", n)
+			}
+			if string(wrong) != strings.Repeat("\x00", len(wrong)) {
+				t.Error("password not zeroed")
+			}
+
+			pw := []byte(srv.Password)
+			tok, err := c.Login(ctx, srv.Username, pw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tok.AccessToken == "" || tok.Expires.IsZero() || c.Token().AccessToken != tok.AccessToken {
+				t.Errorf("token %+v not kept", tok.Expires)
+			}
+			if pw[0] != 0 {
+				t.Error("password not zeroed")
+			}
+			ids, err := c.ListCredentials(ctx)
+			if err != nil || len(ids) != 1 {
+				t.Fatalf("list after login: %v %v", ids, err)
+			}
+
+			// Open signs in with Auth.Username and Auth.Password.
+			s := &secrets{pin: goodPIN}
+			k, err := csc.Open(ctx, srv.KeyURI("rsa-1"), csc.Options{PIN: s.fn,
+				Auth: csc.Auth{Username: srv.Username, Password: []byte(srv.Password), HTTPClient: srv.Client}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if k.MaxBatch() != 2 {
+				t.Errorf("MaxBatch %d, want 2", k.MaxBatch())
+			}
+			sigs, err := k.SignDigests(ctx, [][]byte{digest("a"), digest("b")}, crypto.SHA256)
+			if err != nil || len(sigs) != 2 {
+				t.Fatalf("sign after login: %d %v", len(sigs), err)
+			}
+		})
 	}
 }

@@ -23,6 +23,7 @@ import (
 var (
 	_ signing.Key           = (*Key)(nil)
 	_ signing.ContextSigner = (*Key)(nil)
+	_ signing.BatchSigner   = (*Key)(nil)
 )
 
 // Auth is how Open gets a service token.
@@ -34,6 +35,10 @@ type Auth struct {
 	// Token, when set, is used instead (e.g. from an authorization code
 	// flow the GUI ran, or refreshed from the OS secret store).
 	Token *Token
+	// Username and Password sign in with auth/login (HTTP Basic) when
+	// Username is set and there is no Token. Password is zeroed once used.
+	Username string
+	Password []byte
 	// HTTPClient carries the requests (see Client.HTTPClient); nil means
 	// the system roots.
 	HTTPClient *http.Client
@@ -94,26 +99,30 @@ func ParseURI(uri string) (baseURL, credentialID string, err error) {
 // ("csc:https://HOST/csc/v2?credential=ID"): info, a service token (from
 // opts.Auth), and credentials/info for the chain and the auth objects.
 func Open(ctx context.Context, uri string, opts Options) (*Key, error) {
+	// Whichever secret is not used is zeroed too.
+	defer zero(opts.Auth.ClientSecret)
+	defer zero(opts.Auth.Password)
 	base, id, err := ParseURI(uri)
 	if err != nil {
-		zero(opts.Auth.ClientSecret)
 		return nil, err
 	}
 	c := &Client{BaseURL: base, HTTPClient: opts.Auth.HTTPClient, Logger: opts.Logger}
 	if _, err := c.Info(ctx); err != nil {
-		zero(opts.Auth.ClientSecret)
 		return nil, err
 	}
 	switch {
 	case opts.Auth.Token != nil:
-		zero(opts.Auth.ClientSecret)
 		c.SetToken(*opts.Auth.Token)
+	case opts.Auth.Username != "":
+		if _, err := c.Login(ctx, opts.Auth.Username, opts.Auth.Password); err != nil {
+			return nil, err
+		}
 	case opts.Auth.ClientID != "":
 		if _, err := c.ClientCredentials(ctx, opts.Auth.ClientID, opts.Auth.ClientSecret); err != nil {
 			return nil, err
 		}
 	default:
-		return nil, fmt.Errorf("key %q: no service authorization (client ID and secret, or a token)", uri)
+		return nil, fmt.Errorf("key %q: no service authorization (client ID and secret, username and password, or a token)", uri)
 	}
 	k, err := NewKey(ctx, c, id, opts.PIN)
 	if err != nil {
@@ -181,6 +190,10 @@ func (k *Key) SignContext(ctx context.Context, _ io.Reader, digest []byte, opts 
 	}
 	return sigs[0], nil
 }
+
+// MaxBatch is how many digests SignDigests takes under one authorization:
+// the credential's multisign (1 when the service gives none).
+func (k *Key) MaxBatch() int { return max(k.info.Multisign, 1) }
 
 // SignDigests signs all digests under one credentials/authorize (with
 // numSignatures n, and the hashes bound for SCAL 2) and one

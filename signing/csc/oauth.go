@@ -259,3 +259,49 @@ func randomString(n int) string {
 	}
 	return base64.RawURLEncoding.EncodeToString(b)
 }
+
+// Login gets a service token with auth/login (CSC API v2 §11.2, v1 §11.2):
+// the user's name and password in an HTTP Basic Authorization header. The
+// token is used from now on; password is zeroed. A wrong password is the
+// service's error (*ServiceError), and nothing is retried.
+func (c *Client) Login(ctx context.Context, user string, password []byte) (Token, error) {
+	defer zero(password)
+	if strings.Contains(user, ":") {
+		// RFC 7617 §2: the user-id cannot contain a colon.
+		return Token{}, fmt.Errorf("csc auth/login: the username %q contains a colon", user)
+	}
+	u, err := c.endpoint("auth/login")
+	if err != nil {
+		return Token{}, err
+	}
+	cred := make([]byte, 0, len(user)+1+len(password))
+	cred = append(append(append(cred, user...), ':'), password...)
+	enc := make([]byte, base64.StdEncoding.EncodedLen(len(cred)))
+	base64.StdEncoding.Encode(enc, cred)
+	zero(cred)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, strings.NewReader("{}"))
+	if err != nil {
+		zero(enc)
+		return Token{}, fmt.Errorf("csc auth/login: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Basic "+string(enc))
+	zero(enc)
+	var out struct {
+		AccessToken  string `json:"access_token"`
+		RefreshToken string `json:"refresh_token"`
+		ExpiresIn    int64  `json:"expires_in"`
+	}
+	if err := c.do(req, "auth/login", &out); err != nil {
+		return Token{}, err
+	}
+	if out.AccessToken == "" {
+		return Token{}, errMissing("auth/login", "access_token")
+	}
+	t := Token{AccessToken: out.AccessToken, RefreshToken: out.RefreshToken, TokenType: "Bearer"}
+	if out.ExpiresIn > 0 {
+		t.Expires = time.Now().Add(time.Duration(out.ExpiresIn) * time.Second)
+	}
+	c.SetToken(t)
+	return t, nil
+}
