@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"errors"
 	"os"
 	"path/filepath"
@@ -677,6 +678,19 @@ func TestParseQCStatements(t *testing.T) {
 	bad.Extensions = []pkix.Extension{{Id: oidQCStatements, Value: []byte{0x30, 0x05, 0x06}}}
 	if _, err := ParseQCStatements(&bad); err == nil {
 		t.Fatal("malformed qcStatements accepted")
+	}
+	// A statement this package does not know (QcPDS, with its info) is
+	// passed over; the ones after it still count.
+	type st struct {
+		ID   asn1.ObjectIdentifier
+		Info asn1.RawValue `asn1:"optional"`
+	}
+	types, _ := asn1.Marshal([]asn1.ObjectIdentifier{oidQcTypeESeal})
+	val, _ := asn1.Marshal([]st{{ID: oidQcCompliance}, {ID: asn1.ObjectIdentifier{0, 4, 0, 1862, 1, 5}, Info: asn1.RawValue{FullBytes: []byte{0x30, 0x00}}},
+		{ID: oidQcType, Info: asn1.RawValue{FullBytes: types}}})
+	bad.Extensions = []pkix.Extension{{Id: oidQCStatements, Value: val}}
+	if q, err := ParseQCStatements(&bad); err != nil || !q.Compliance || q.SSCD || !slices.Equal(q.Types, []string{"eseal"}) {
+		t.Errorf("with an unknown statement: %+v, %v", q, err)
 	}
 }
 

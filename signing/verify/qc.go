@@ -1,11 +1,9 @@
 package verify
 
 import (
-	"crypto/x509"
-	"encoding/asn1"
+	"slices"
 
-	"golang.org/x/crypto/cryptobyte"
-	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+	"github.com/siegel-app/siegel/signing/trustlist"
 )
 
 // Qualification is what an EU trusted list says about a certificate at a
@@ -19,70 +17,6 @@ type Qualification struct {
 	// Source names the list, e.g. "EU trusted list DE"; it is shown in
 	// the problems.
 	Source string
-}
-
-// OIDs of ETSI EN 319 412-5 and RFC 3739.
-var (
-	oidQCStatements = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 1, 3}
-	oidQcCompliance = asn1.ObjectIdentifier{0, 4, 0, 1862, 1, 1}
-	oidQcSSCD       = asn1.ObjectIdentifier{0, 4, 0, 1862, 1, 4}
-	oidQcType       = asn1.ObjectIdentifier{0, 4, 0, 1862, 1, 6}
-	oidQcTypeESign  = asn1.ObjectIdentifier{0, 4, 0, 1862, 1, 6, 1}
-	oidQcTypeESeal  = asn1.ObjectIdentifier{0, 4, 0, 1862, 1, 6, 2}
-	oidQcTypeWeb    = asn1.ObjectIdentifier{0, 4, 0, 1862, 1, 6, 3}
-)
-
-// qcStatements is what a certificate's QCStatements extension (RFC 3739
-// §3.2.6, ETSI EN 319 412-5 §4) claims.
-type qcStatements struct {
-	compliance, sscd  bool
-	esign, eseal, web bool // QcType values
-	typed             bool // a QcType statement is present
-}
-
-// parseQC reads the QCStatements extension of c; ok is false when it is
-// missing or cannot be read.
-func parseQC(c *x509.Certificate) (q qcStatements, ok bool) {
-	for _, e := range c.Extensions {
-		if !e.Id.Equal(oidQCStatements) {
-			continue
-		}
-		in := cryptobyte.String(e.Value)
-		var seq cryptobyte.String
-		if !in.ReadASN1(&seq, cbasn1.SEQUENCE) {
-			return q, false
-		}
-		for !seq.Empty() {
-			var st cryptobyte.String
-			var id asn1.ObjectIdentifier
-			if !seq.ReadASN1(&st, cbasn1.SEQUENCE) || !st.ReadASN1ObjectIdentifier(&id) {
-				return q, false
-			}
-			switch {
-			case id.Equal(oidQcCompliance):
-				q.compliance = true
-			case id.Equal(oidQcSSCD):
-				q.sscd = true
-			case id.Equal(oidQcType):
-				q.typed = true
-				var types cryptobyte.String
-				if !st.ReadASN1(&types, cbasn1.SEQUENCE) {
-					return q, false
-				}
-				for !types.Empty() {
-					var t asn1.ObjectIdentifier
-					if !types.ReadASN1ObjectIdentifier(&t) {
-						return q, false
-					}
-					q.esign = q.esign || t.Equal(oidQcTypeESign)
-					q.eseal = q.eseal || t.Equal(oidQcTypeESeal)
-					q.web = q.web || t.Equal(oidQcTypeWeb)
-				}
-			}
-		}
-		return q, true
-	}
-	return q, false
 }
 
 // classify maps qualified, seal and QSCD to the statuses of contract.go.
@@ -110,13 +44,15 @@ func (v *pdfVerifier) qualify(s *Signature) {
 	if s.DocTimestamp || !s.Intact || s.failed() || s.Signer.Chain == nil || leaf == nil {
 		return
 	}
-	qc, _ := parseQC(leaf)
+	// Unreadable statements claim nothing.
+	qc, _ := trustlist.ParseQCStatements(leaf)
+	has := func(t string) bool { return slices.Contains(qc.Types, t) }
 	// A QcType of web authentication only does not make a signature
 	// or seal certificate.
-	claimed := qc.compliance && !(qc.typed && qc.web && !qc.esign && !qc.eseal)
-	seal := qc.typed && qc.eseal && !qc.esign
+	claimed := qc.Compliance && !(has("web") && !has("esign") && !has("eseal"))
+	seal := has("eseal") && !has("esign")
 	if v.opts.Qualifier == nil {
-		s.Qualified = classify(claimed, seal, qc.sscd)
+		s.Qualified = classify(claimed, seal, qc.SSCD)
 		if claimed {
 			s.note("The qualified status comes from the certificate's own statements; no EU trusted list was consulted.")
 		}

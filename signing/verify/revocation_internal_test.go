@@ -2,9 +2,6 @@ package verify
 
 import (
 	"bytes"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/asn1"
 	"testing"
 	"time"
 
@@ -58,25 +55,6 @@ func TestFresh(t *testing.T) {
 		if got := fresh(tc.this, tc.next, at); got != tc.want {
 			t.Errorf("fresh(%v, %v) = %v", tc.this, tc.next, got)
 		}
-	}
-}
-
-func TestParseQC(t *testing.T) {
-	type st struct {
-		ID   asn1.ObjectIdentifier
-		Info asn1.RawValue `asn1:"optional"`
-	}
-	types, _ := asn1.Marshal([]asn1.ObjectIdentifier{oidQcTypeESeal})
-	val, _ := asn1.Marshal([]st{{ID: oidQcCompliance}, {ID: asn1.ObjectIdentifier{0, 4, 0, 1862, 1, 5}, Info: asn1.RawValue{FullBytes: []byte{0x30, 0x00}}},
-		{ID: oidQcType, Info: asn1.RawValue{FullBytes: types}}})
-	c := &x509.Certificate{Extensions: []pkix.Extension{{Id: oidQCStatements, Value: val}}}
-	q, ok := parseQC(c)
-	if !ok || !q.compliance || q.sscd || !q.typed || !q.eseal || q.esign {
-		t.Errorf("%+v %v", q, ok)
-	}
-	c.Extensions[0].Value = []byte{0x30, 0x03, 0x06, 0x01}
-	if _, ok := parseQC(c); ok {
-		t.Error("a truncated extension was read")
 	}
 }
 
