@@ -62,7 +62,10 @@ func encodeRecord(r Record) ([]byte, string, error) {
 	}
 	sum := sha256.Sum256(body)
 	h := hex.EncodeToString(sum[:])
-	line := append(body[:len(body)-1:len(body)-1], `,"hash":"`...)
+	// Sized once: the body without its '}', the hash field and "}\n".
+	line := make([]byte, 0, len(body)+len(`,"hash":""}`)+len(h)+1)
+	line = append(line, body[:len(body)-1]...)
+	line = append(line, `,"hash":"`...)
 	line = append(append(line, h...), "\"}\n"...)
 	return line, h, nil
 }

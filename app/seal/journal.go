@@ -181,7 +181,7 @@ func openAuditLog(out string) (*auditLog, map[string]sealedEntry, bool, error) {
 
 // write appends records, chaining them, and makes them durable.
 func (a *auditLog) write(recs []Record) ([]Record, error) {
-	var buf []byte
+	buf := make([]byte, 0, 512*len(recs)) // a record line is some 400 bytes
 	seq, last := a.seq, a.last
 	for i := range recs {
 		seq++

@@ -442,7 +442,8 @@ func (r *run) setup(ctx context.Context, res *Result) error {
 		size += timestampAllowance
 	}
 	r.pdf = pades.Options{Reason: o.Reason, Location: o.Location, Contact: o.Contact,
-		ContentsSize: size, NoSync: true, FileDigests: true}
+		ContentsSize: size, NoSync: true, FileDigests: true,
+		InputMode: true} // outputs as readable as their inputs
 	if o.Visible != nil {
 		v := *o.Visible
 		v.Image = image
@@ -634,10 +635,6 @@ func (r *run) seal(ctx context.Context, j job) (d done, ok bool) {
 	}
 	if err := p.Embed(der); err != nil {
 		return fileErr(err)
-	}
-	// Outputs are as readable as their inputs (temporary files are 0600).
-	if st, err := os.Stat(in); err == nil {
-		_ = os.Chmod(p.Path, st.Mode().Perm())
 	}
 	if err := r.jr.append(journalEntry{Op: "intent", File: outRel, SHA: inSHA}); err != nil {
 		r.fail(j.rel, err)

@@ -404,3 +404,24 @@ func TestParseErrors(t *testing.T) {
 		t.Errorf("ParseTimestampToken of a PDF signature: err = %v, want ErrMalformed", err)
 	}
 }
+
+// TestSignDetachedAlternatingKeys signs with two certificates in turn: the
+// signing-certificate-v2 attribute, kept from one signature to the next,
+// must always name the certificate that signed (Verify checks it).
+func TestSignDetachedAlternatingKeys(t *testing.T) {
+	p := testpki.MustShared(t)
+	digest := digestOf(crypto.SHA256, []byte("content"))
+	for i, e := range []*testpki.Entity{p.SignerRSA, p.SignerEC, p.SignerEC, p.SignerRSA} {
+		der, err := cms.SignDetached(context.Background(), e.Key, p.Chain(e), digest, cms.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sd, err := cms.Parse(der)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sd.Verify(digest); err != nil {
+			t.Fatalf("signature %d: %v", i, err)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync/atomic"
 
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
@@ -206,18 +207,17 @@ func signedAttributes(leaf *x509.Certificate, contentDigest []byte) ([]byte, err
 	if err != nil {
 		return nil, err
 	}
-	essV2, err := signingCertificateV2(leaf)
+	ess, err := essAttribute(leaf)
 	if err != nil {
 		return nil, err
 	}
-	var attrs [][]byte
+	attrs := [][]byte{ess}
 	for _, a := range []struct {
 		oid   asn1.ObjectIdentifier
 		value []byte
 	}{
 		{OIDAttrContentType, contentType},
 		{OIDAttrMessageDigest, digest},
-		{OIDAttrSigningCertificateV2, essV2},
 	} {
 		enc, err := attribute(a.oid, a.value)
 		if err != nil {
@@ -226,6 +226,32 @@ func signedAttributes(leaf *x509.Certificate, contentDigest []byte) ([]byte, err
 		attrs = append(attrs, enc)
 	}
 	return setOf(attrs)
+}
+
+// essCache holds the signing-certificate-v2 attribute of the last leaf: a
+// batch signs thousands of documents with one certificate, and the
+// attribute depends on nothing else.
+var essCache atomic.Pointer[essEntry]
+
+type essEntry struct{ raw, attr []byte }
+
+// essAttribute returns the encoded signing-certificate-v2 attribute of c.
+// The cache is keyed by the certificate's DER, so a changed certificate
+// value never gets another's attribute; callers must not modify the result.
+func essAttribute(c *x509.Certificate) ([]byte, error) {
+	if e := essCache.Load(); e != nil && bytes.Equal(e.raw, c.Raw) {
+		return e.attr, nil
+	}
+	essV2, err := signingCertificateV2(c)
+	if err != nil {
+		return nil, err
+	}
+	attr, err := attribute(OIDAttrSigningCertificateV2, essV2)
+	if err != nil {
+		return nil, err
+	}
+	essCache.Store(&essEntry{raw: slices.Clone(c.Raw), attr: attr})
+	return attr, nil
 }
 
 // signingCertificateV2 encodes SigningCertificateV2 (RFC 5035 §3) with one

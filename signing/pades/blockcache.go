@@ -67,10 +67,27 @@ func (c *blockCache) block(i int64) ([]byte, error) {
 		c.order = c.order[1:]
 	}
 	b := make([]byte, min(blockSize, c.size-i*blockSize))
-	if _, err := c.r.ReadAt(b, i*blockSize); err != nil && err != io.EOF {
+	n, err := c.r.ReadAt(b, i*blockSize)
+	if err != nil && err != io.EOF {
 		return nil, err
+	}
+	if n < len(b) {
+		// Shorter than its size when it was opened: what was parsed
+		// would not be what gets copied.
+		return nil, fmt.Errorf("%w: the file changed while it was read", ErrDamaged)
 	}
 	c.blocks[i] = b
 	c.order = append(c.order, i)
 	return b, nil
+}
+
+// whole returns the entire file when it fits in one block and that block
+// is cached: a small file is then parsed, copied and hashed from the one
+// read. The slice is the cache's; callers must not modify it.
+func (c *blockCache) whole() ([]byte, bool) {
+	if c.size > blockSize {
+		return nil, false
+	}
+	b, ok := c.blocks[0]
+	return b, ok && int64(len(b)) == c.size
 }

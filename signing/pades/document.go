@@ -49,12 +49,17 @@ type xentry struct {
 // readDocument opens the revision at the end of f. github.com/digitorus/pdf
 // panics on malformed input instead of returning errors, so every call into
 // it runs under recoverPDF.
-func readDocument(f *os.File) (doc *document, err error) {
-	defer recoverPDF(&err)
+func readDocument(f *os.File) (*document, error) {
 	st, err := f.Stat()
 	if err != nil {
 		return nil, err
 	}
+	return readDocumentStat(f, st)
+}
+
+// readDocumentStat is readDocument with the file's FileInfo at hand.
+func readDocumentStat(f *os.File, st os.FileInfo) (doc *document, err error) {
+	defer recoverPDF(&err)
 	cache := newBlockCache(f, st.Size())
 	head := make([]byte, 8)
 	if _, err := cache.ReadAt(head, 0); err != nil || !bytes.HasPrefix(head, []byte("%PDF-")) {
@@ -283,4 +288,13 @@ func objHeader(b []byte) (id, gen uint64, ok bool) {
 	}
 	ws()
 	return id, gen, bytes.HasPrefix(b[i:], []byte("obj"))
+}
+
+// whole returns the entire file if it was read in one piece (see
+// blockCache.whole).
+func (d *document) whole() ([]byte, bool) {
+	if c, ok := d.f.(*blockCache); ok {
+		return c.whole()
+	}
+	return nil, false
 }

@@ -30,14 +30,18 @@ func (d *document) pageInherited(n int) (Ref, Dict, Dict, error) {
 	}
 	seen := map[uint32]bool{}
 	ref := pagesRef
+	var read any // ref's object when the kids loop already read it
 	for depth := 0; depth < 64; depth++ {
 		if seen[ref.ID] {
 			return Ref{}, nil, nil, fmt.Errorf("%w: page tree has a cycle", ErrDamaged)
 		}
 		seen[ref.ID] = true
-		o, err := d.object(ref)
-		if err != nil {
-			return Ref{}, nil, nil, err
+		o := read
+		if o == nil {
+			var err error
+			if o, err = d.object(ref); err != nil {
+				return Ref{}, nil, nil, err
+			}
 		}
 		node, ok := o.(Dict)
 		if !ok {
@@ -79,7 +83,7 @@ func (d *document) pageInherited(n int) (Ref, Dict, Dict, error) {
 				count, _ = kd["Count"].(int64)
 			}
 			if int64(n) <= count {
-				next = kr
+				next, read = kr, ko
 				break
 			}
 			n -= int(count)

@@ -43,6 +43,9 @@ type Options struct {
 	// SHA-256 of the signed file after Embed (Prepared.OutputSHA256), so
 	// that a batch that records both need not read either file again.
 	FileDigests bool
+	// InputMode gives the signed file the permission bits of the input
+	// (temporary files are 0600), taken from the open input.
+	InputMode bool
 	// DocTimeStamp prepares a document timestamp instead of a signature
 	// (ETSI EN 319 142-1 §5.4.3, ISO 32000-2 §12.8.5): /Type /DocTimeStamp,
 	// /SubFilter /ETSI.RFC3161, and /Contents for an RFC 3161 token over
@@ -119,15 +122,19 @@ func Prepare(in, out string, opts Options) (p *Prepared, err error) {
 	if opts.ContentsSize <= 0 {
 		return nil, errors.New("prepare: no space reserved for the signature")
 	}
-	if same, _ := sameFile(in, out); same {
-		return nil, ErrSameFile
-	}
 	f, err := os.Open(in)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	doc, err := readDocument(f)
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if so, err := os.Stat(out); err == nil && os.SameFile(st, so) {
+		return nil, ErrSameFile
+	}
+	doc, err := readDocumentStat(f, st)
 	if err != nil {
 		return nil, err
 	}
@@ -149,20 +156,41 @@ func Prepare(in, out string, opts Options) (p *Prepared, err error) {
 			os.Remove(tmp.Name())
 		}
 	}()
+	if opts.InputMode {
+		// Best effort, as before: some file systems (FAT, some network
+		// shares) refuse chmod, and a 0600 output is still a good output.
+		_ = tmp.Chmod(st.Mode().Perm())
+	}
 	h := newDigest()
-	buf := copyBuffer(doc.size)
-	var w io.Writer = io.MultiWriter(tmp, h)
 	var inHash hash.Hash
 	if opts.FileDigests {
 		inHash = sha256.New()
-		w = io.MultiWriter(tmp, h, inHash)
 	}
-	n, err := io.CopyBuffer(w, io.NewSectionReader(f, 0, doc.size), buf)
-	if err != nil {
-		return nil, fmt.Errorf("write %s: %w", out, unwrapPath(err))
-	}
-	if n != doc.size {
-		return nil, fmt.Errorf("input changed while it was read")
+	if whole, ok := doc.whole(); ok {
+		// A small file: hash the bytes that were parsed and write them
+		// with the update in one system call.
+		h.Write(whole)
+		if inHash != nil {
+			inHash.Write(whole)
+		}
+		if _, err := tmp.Write(slices.Concat(whole, upd.data)); err != nil {
+			return nil, fmt.Errorf("write %s: %w", out, unwrapPath(err))
+		}
+	} else {
+		var w io.Writer = io.MultiWriter(tmp, h)
+		if inHash != nil {
+			w = io.MultiWriter(tmp, h, inHash)
+		}
+		n, err := io.CopyBuffer(w, io.NewSectionReader(f, 0, doc.size), copyBuffer(doc.size))
+		if err != nil {
+			return nil, fmt.Errorf("write %s: %w", out, unwrapPath(err))
+		}
+		if n != doc.size {
+			return nil, fmt.Errorf("input changed while it was read")
+		}
+		if _, err := tmp.Write(upd.data); err != nil {
+			return nil, fmt.Errorf("write %s: %w", out, unwrapPath(err))
+		}
 	}
 	h.Write(upd.data[:upd.holeStart])
 	var prefix []byte
@@ -172,9 +200,6 @@ func Prepare(in, out string, opts Options) (p *Prepared, err error) {
 		}
 	}
 	h.Write(upd.data[upd.holeEnd:])
-	if _, err := tmp.Write(upd.data); err != nil {
-		return nil, fmt.Errorf("write %s: %w", out, unwrapPath(err))
-	}
 	var inSHA, tail []byte
 	if opts.FileDigests {
 		inSHA = inHash.Sum(nil)
@@ -245,6 +270,9 @@ func (p *Prepared) Check() error {
 		return errors.New("prepared file already committed or discarded")
 	}
 	f := p.f
+	if p.total <= blockSize {
+		return p.checkSmall()
+	}
 	st, err := f.Stat()
 	if err != nil {
 		return err
@@ -267,6 +295,32 @@ func (p *Prepared) Check() error {
 	if _, err := f.ReadAt(hole, br[1]); err != nil {
 		return err
 	}
+	if hole[0] != '<' || hole[len(hole)-1] != '>' || bytes.Count(hole, []byte{'0'}) != len(hole)-2 {
+		return ErrPreparedChanged
+	}
+	return nil
+}
+
+// checkSmall is Check for a small file with one read instead of a stat
+// and three: one byte more than the file is asked for, so a file that
+// grew is seen as well as one that shrank.
+func (p *Prepared) checkSmall() error {
+	b := make([]byte, p.total+1)
+	n, err := p.f.ReadAt(b, 0)
+	if err != nil && err != io.EOF {
+		return err
+	}
+	if int64(n) != p.total {
+		return ErrPreparedChanged
+	}
+	br := p.ByteRange
+	h := newDigest()
+	h.Write(b[br[0] : br[0]+br[1]])
+	h.Write(b[br[2] : br[2]+br[3]])
+	if !bytes.Equal(h.Sum(nil), p.Digest) {
+		return ErrPreparedChanged
+	}
+	hole := b[br[1] : br[1]+p.holeLen]
 	if hole[0] != '<' || hole[len(hole)-1] != '>' || bytes.Count(hole, []byte{'0'}) != len(hole)-2 {
 		return ErrPreparedChanged
 	}
@@ -352,18 +406,6 @@ func (p *Prepared) syncDir(dir string) error {
 	return nil
 }
 
-func sameFile(a, b string) (bool, error) {
-	sa, err := os.Stat(a)
-	if err != nil {
-		return false, err
-	}
-	sb, err := os.Stat(b)
-	if err != nil {
-		return false, err
-	}
-	return os.SameFile(sa, sb), nil
-}
-
 // update is the incremental update in memory: small (dictionaries, a
 // stamp) whatever the size of the document.
 type update struct {
@@ -412,6 +454,9 @@ func (w *writer) stream(ref Ref, d Dict, data []byte) {
 
 func buildUpdate(doc *document, opts Options) (*update, error) {
 	w := &writer{doc: doc, offsets: map[uint32]int64{}, gens: map[uint32]uint16{}, next: doc.nextID}
+	// The placeholder dominates the update; room for it and the few
+	// dictionaries saves the buffer's doublings.
+	w.buf.Grow(2*opts.ContentsSize + 4096)
 	if last, err := lastByte(doc); err != nil {
 		return nil, err
 	} else if last != '\n' && last != '\r' {
@@ -509,6 +554,7 @@ func buildUpdate(doc *document, opts Options) (*update, error) {
 
 	// The signature dictionary (ISO 32000-1 §12.8.1, ETSI EN 319 142-1 §5.3).
 	sig := &bytes.Buffer{}
+	sig.Grow(2*opts.ContentsSize + 512)
 	if opts.DocTimeStamp {
 		// ETSI EN 319 142-1 §5.4.3: the token alone says when; no /M.
 		sig.WriteString("<</Type /DocTimeStamp /Filter /Adobe.PPKLite /SubFilter /ETSI.RFC3161")
