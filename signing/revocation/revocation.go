@@ -266,20 +266,12 @@ func (f *fetch) ocsp(ctx context.Context, cert, issuer *x509.Certificate, depth 
 
 // checkOCSP verifies an OCSP answer for cert (RFC 6960 §3.2, §4.2.2.2).
 func (f *fetch) checkOCSP(der []byte, cert, issuer *x509.Certificate) (*ocsp.Response, error) {
-	// With certificates in the answer, x/crypto checks the signature
-	// against the first one; without, it is checked below.
-	resp, err := ocsp.ParseResponseForCert(der, cert, nil)
+	// Signature and signer as verification checks them; for signing the
+	// delegated responder must also be valid now, and the answer fresh.
+	resp, err := CheckOCSP(der, cert, issuer)
 	if err != nil {
-		var re ocsp.ResponseError
-		if errors.As(err, &re) {
-			return nil, fmt.Errorf("%w: responder says %s", ErrBadResponse, re.Status)
-		}
-		return nil, fmt.Errorf("%w: %v", ErrBadResponse, err)
-	}
-	if err := checkResponder(resp, issuer); err != nil {
 		return nil, err
 	}
-	// A delegated responder must be valid now.
 	if rc := resp.Certificate; rc != nil && !bytes.Equal(rc.Raw, issuer.Raw) {
 		if now := f.c.now(); now.Before(rc.NotBefore) || now.After(rc.NotAfter) {
 			return nil, fmt.Errorf("%w: responder certificate %s is not valid now", ErrBadResponse, name(rc))
