@@ -30,7 +30,11 @@ type Inspection struct {
 // the file does not start like a PDF, or with the error of the file system;
 // a damaged or encrypted file opens with Damaged or Encrypted set. The
 // caller closes the Inspection.
-func Inspect(path string) (in *Inspection, err error) {
+func Inspect(path string) (*Inspection, error) { return inspect(path, -1) }
+
+// inspect opens the first size bytes of path, or all of it for a
+// negative size, for Inspect and InspectPrefix.
+func inspect(path string, size int64) (*Inspection, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -44,9 +48,15 @@ func Inspect(path string) (in *Inspection, err error) {
 		f.Close()
 		return nil, fmt.Errorf("%w: not a regular file", ErrNotPDF)
 	}
-	in = &Inspection{f: f, size: st.Size()}
+	if size < 0 {
+		size = st.Size()
+	} else if size == 0 || size > st.Size() {
+		f.Close()
+		return nil, fmt.Errorf("%w: revision end %d outside the file", ErrDamaged, size)
+	}
+	in := &Inspection{f: f, size: size}
 	head := make([]byte, 8)
-	if _, err := f.ReadAt(head, 0); err != nil || !bytes.HasPrefix(head, []byte("%PDF-")) {
+	if _, err := io.ReadFull(io.NewSectionReader(f, 0, size), head); err != nil || !bytes.HasPrefix(head, []byte("%PDF-")) {
 		f.Close()
 		return nil, ErrNotPDF
 	}

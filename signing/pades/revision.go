@@ -15,31 +15,10 @@ import (
 // read in place, without copying the file. The same guards apply as to
 // Inspect; nothing past size is read.
 func InspectPrefix(path string, size int64) (*Inspection, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		f.Close()
-		return nil, fmt.Errorf("%w: not a regular file", ErrNotPDF)
-	}
-	if size <= 0 || size > st.Size() {
-		f.Close()
+	if size <= 0 {
 		return nil, fmt.Errorf("%w: revision end %d outside the file", ErrDamaged, size)
 	}
-	in := &Inspection{f: f, size: size}
-	head := make([]byte, 8)
-	if _, err := io.ReadFull(io.NewSectionReader(f, 0, size), head); err != nil || !bytes.HasPrefix(head, []byte("%PDF-")) {
-		f.Close()
-		return nil, ErrNotPDF
-	}
-	in.open()
-	return in, nil
+	return inspect(path, size)
 }
 
 // Size is the number of bytes the Inspection reads: the file's size, or
