@@ -273,6 +273,7 @@ func Run(ctx context.Context, opts Options, ports Ports) (*Result, error) {
 		r.opts.Workers = 2 * runtime.NumCPU()
 	}
 	res := &Result{}
+	defer relaxGC()()
 	if err := r.setup(ctx, res); err != nil {
 		return res, err
 	}

@@ -122,7 +122,7 @@ func Prepare(in, out string, opts Options) (p *Prepared, err error) {
 	if opts.ContentsSize <= 0 {
 		return nil, errors.New("prepare: no space reserved for the signature")
 	}
-	f, err := os.Open(in)
+	f, err := openRead(in)
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +146,7 @@ func Prepare(in, out string, opts Options) (p *Prepared, err error) {
 		return nil, err
 	}
 
-	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".siegel-*.tmp")
+	tmp, err := createTemp(filepath.Dir(out), "."+filepath.Base(out)+".siegel-*.tmp")
 	if err != nil {
 		return nil, fmt.Errorf("output directory %s: %w", filepath.Dir(out), unwrapPath(err))
 	}
