@@ -5,7 +5,9 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/siegel-app/siegel/app/seal"
 	"github.com/siegel-app/siegel/internal/testpdf"
@@ -96,6 +98,50 @@ func TestCancelWhilePaused(t *testing.T) {
 	for _, e := range ents {
 		if e.Name() != seal.AuditLogName && e.Name() != seal.JournalName {
 			t.Errorf("left in the output folder: %s", e.Name())
+		}
+	}
+}
+
+// TestVanishedFile: a file listed for the run and removed before its turn
+// is recorded as failed with the reason, and the run seals the others.
+func TestVanishedFile(t *testing.T) {
+	opts, pin := setup(t, 6)
+	var gate seal.Gate
+	gate.Pause()
+	gone := filepath.Join(opts.In, "c.pdf")
+	removed := false
+	progress := func(p seal.Progress) {
+		if p.Paused && !removed {
+			if p.Total < 6 {
+				// The folder is listed while the gate is closed: ask
+				// for another report until all six are.
+				go func() { time.Sleep(5 * time.Millisecond); gate.Pause() }()
+				return
+			}
+			if err := os.Remove(gone); err != nil {
+				t.Error(err)
+			}
+			removed = true
+			gate.Resume()
+		}
+	}
+	res, err := seal.Run(context.Background(), opts, seal.Ports{PIN: pin, Progress: progress, Gate: &gate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Sealed != 5 || res.Failed != 1 || len(res.Failures) != 1 {
+		t.Fatalf("result %+v, failures %+v; want 5 sealed and c.pdf failed", res.Progress, res.Failures)
+	}
+	if f := res.Failures[0]; f.Input != "c.pdf" || !strings.Contains(f.Reason, "vanished") {
+		t.Errorf("failure %+v, want c.pdf with a reason saying it vanished", f)
+	}
+	if _, err := os.Stat(filepath.Join(opts.Out, "c.pdf")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("an output for the vanished input: %v", err)
+	}
+	ents, _ := os.ReadDir(opts.Out)
+	for _, e := range ents {
+		if strings.HasSuffix(e.Name(), ".tmp") {
+			t.Errorf("temporary file left in the output folder: %s", e.Name())
 		}
 	}
 }
