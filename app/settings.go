@@ -25,7 +25,7 @@ type Settings struct {
 	LastFolder string `json:"lastFolder,omitempty"`
 	// StampImage is the default image of a visible signature.
 	StampImage string `json:"stampImage,omitempty"`
-	// Language forces "de" or "en"; empty follows the system.
+	// Language forces "de", "en" or "sl"; empty follows the system.
 	Language string `json:"language,omitempty"`
 	// TrustFiles are PEM files of extra trust anchors for verifying
 	// (VerifyOptions.TrustFiles), e.g. a company CA.

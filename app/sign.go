@@ -314,9 +314,14 @@ func StampLines(cert *x509.Certificate, t time.Time, reason, lang string) []stri
 	}
 	signed, date, why := "Digitally signed by ", "Date: ", "Reason: "
 	layout := "2006-01-02 15:04:05 -07:00"
-	if strings.HasPrefix(lang, "de") {
+	switch {
+	case strings.HasPrefix(lang, "de"):
 		signed, date, why = "Digital signiert von ", "Datum: ", "Grund: "
 		layout = "02.01.2006 15:04:05 -07:00"
+	case strings.HasPrefix(lang, "sl"):
+		// "Podpisnik" (the signer) needs no grammatical gender.
+		signed, date, why = "Podpisnik: ", "Datum: ", "Razlog: "
+		layout = "2. 1. 2006 15:04:05 -07:00"
 	}
 	lines := []string{signed + name, date + t.Format(layout)}
 	if reason != "" {

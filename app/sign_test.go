@@ -116,6 +116,7 @@ func TestStampLines(t *testing.T) {
 	}{
 		{"en_US.UTF-8", "", []string{"Digitally signed by Erika Mustermann", "Date: 2026-11-25 14:30:00 +00:00"}},
 		{"de_DE.UTF-8", "Freigabe", []string{"Digital signiert von Erika Mustermann", "Datum: 25.11.2026 14:30:00 +00:00", "Grund: Freigabe"}},
+		{"sl", "Odobritev", []string{"Podpisnik: Erika Mustermann", "Datum: 25. 11. 2026 14:30:00 +00:00", "Razlog: Odobritev"}},
 	} {
 		if got := app.StampLines(pki.SignerRSA.Cert, at, tc.reason, tc.lang); !slices.Equal(got, tc.want) {
 			t.Errorf("%s: got %q, want %q", tc.lang, got, tc.want)

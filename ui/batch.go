@@ -55,12 +55,9 @@ func (r BatchRequest) Options() (seal.Options, error) {
 		return seal.Options{}, ErrNoTSA
 	}
 	o := seal.Options{KeyURI: r.Key, In: in, Out: out, Level: r.Level,
-		Reason: strings.TrimSpace(r.Reason), Lang: "en", CardModules: r.CardModules}
+		Reason: strings.TrimSpace(r.Reason), Lang: uiLang(), CardModules: r.CardModules}
 	if NeedsTSA(r.Level) {
 		o.TSA = strings.TrimSpace(r.TSA)
-	}
-	if isGerman() {
-		o.Lang = "de"
 	}
 	if r.Visible {
 		v := batchStamp
@@ -141,10 +138,11 @@ func (m *BatchModel) Current() string {
 	return T("Sealing {{.File}}", map[string]any{"File": m.Progress.Current})
 }
 
-// formatRate is a rate with one decimal, a decimal comma in German.
+// formatRate is a rate with one decimal, a decimal comma in German and
+// Slovenian.
 func formatRate(r float64) string {
 	s := strconv.FormatFloat(r, 'f', 1, 64)
-	if isGerman() {
+	if uiLang() != "en" {
 		s = strings.Replace(s, ".", ",", 1)
 	}
 	return s

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"text/template"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
@@ -16,8 +17,61 @@ import (
 )
 
 // Fyne's lang has read the locale by now (package initialisation order);
-// give child processes the original environment back.
-func init() { posixlocale.Restore() }
+// Slovenian joins its languages while the locale is still as posixlocale
+// made it; then child processes get the original environment back.
+func init() {
+	if err := lang.AddTranslationsForLocale([]byte(fyneSlovenian), fyne.Locale("sl")); err != nil {
+		fyne.LogError("adding Fyne's Slovenian strings", err)
+	}
+	posixlocale.Restore()
+}
+
+// fyneSlovenian are the strings of Fyne's own widgets (file dialog, the
+// buttons and titles of its dialogs, date picker) in Slovenian, which
+// Fyne 2.7 does not ship. Like its other languages they follow the system
+// locale, not Siegel's settings. "File" and "Folder" only end the file
+// dialog's title ("Odpri datoteko"), hence the accusative.
+const fyneSlovenian = `{
+ "Advanced": "Napredno",
+ "Cancel": "Prekliči",
+ "Confirm": "Potrdi",
+ "Copy": "Kopiraj",
+ "Create Folder": "Ustvari mapo",
+ "Cut": "Izreži",
+ "Enter filename": "Vnesite ime datoteke",
+ "Error": "Napaka",
+ "Favourites": "Priljubljene",
+ "File": "datoteko",
+ "Folder": "mapo",
+ "New Folder": "Nova mapa",
+ "No": "Ne",
+ "OK": "V redu",
+ "Open": "Odpri",
+ "Paste": "Prilepi",
+ "Quit": "Izhod",
+ "Redo": "Uveljavi",
+ "Save": "Shrani",
+ "Select all": "Izberi vse",
+ "Show Hidden Files": "Pokaži skrite datoteke",
+ "Undo": "Razveljavi",
+ "Yes": "Da",
+ "file.name": {"other": "Ime"},
+ "file.parent": {"other": "Nadrejena mapa"},
+ "friday": "petek",
+ "friday.short": "pet",
+ "monday": "ponedeljek",
+ "monday.short": "pon",
+ "saturday": "sobota",
+ "saturday.short": "sob",
+ "sunday": "nedelja",
+ "sunday.short": "ned",
+ "thursday": "četrtek",
+ "thursday.short": "čet",
+ "tuesday": "torek",
+ "tuesday.short": "tor",
+ "wednesday": "sreda",
+ "wednesday.short": "sre"
+}`
 
 //go:embed translations
 var translations embed.FS
@@ -33,11 +87,12 @@ var (
 	localizer *i18n.Localizer
 )
 
-// SetupLanguage loads the English and German strings and chooses the
-// language: forced ("de" or "en", from the settings) wins over the
-// system locale; "" follows the system. It may be called again at run
-// time to switch: strings fetched with T afterwards are in the new
-// language.
+// SetupLanguage loads the strings of every file in translations (English,
+// German, Slovenian) and chooses the language: forced ("de", "en" or "sl",
+// from the settings) wins over the system locale; "" follows the system,
+// and a system language without a file gets English. It may be called
+// again at run time to switch: strings fetched with T afterwards are in
+// the new language.
 func SetupLanguage(forced string) error {
 	b := i18n.NewBundle(language.English)
 	b.RegisterUnmarshalFunc("json", json.Unmarshal)

@@ -66,12 +66,9 @@ func (o *Options) Request(in, out, key string) (app.SignRequest, error) {
 		return app.SignRequest{}, ErrNoTSA
 	}
 	req := app.SignRequest{KeyURI: key, In: in, Out: out, Level: o.Level,
-		Reason: strings.TrimSpace(o.Reason), Location: strings.TrimSpace(o.Location), Lang: "en"}
+		Reason: strings.TrimSpace(o.Reason), Location: strings.TrimSpace(o.Location), Lang: uiLang()}
 	if NeedsTSA(o.Level) {
 		req.TSA = strings.TrimSpace(o.TSA)
-	}
-	if isGerman() {
-		req.Lang = "de"
 	}
 	if o.Visible {
 		v, err := o.visible()

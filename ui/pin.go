@@ -4,7 +4,9 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/siegel-app/siegel/app"
 	"github.com/siegel-app/siegel/signing"
+	"github.com/siegel-app/siegel/signing/pades"
 )
 
 // PINModel is what the PIN dialog shows for a signing.PINRequest.
@@ -93,6 +95,30 @@ func ResultText(err error) string {
 		return T("Wrong PIN.")
 	case errors.Is(err, signing.ErrTokenRemoved):
 		return T("The card or token was removed.")
+	case errors.Is(err, signing.ErrTokenNotPresent):
+		return T("The card or token is not there. Insert it and try again.")
+	case errors.Is(err, signing.ErrKeyNotFound):
+		return T("The key was not found on the card or token.")
+	case errors.Is(err, signing.ErrNoCertificate):
+		return T("The key has no certificate to sign with.")
+	case errors.Is(err, pades.ErrNotPDF):
+		return T("The file is not a PDF document.")
+	case errors.Is(err, pades.ErrEncrypted):
+		return T("The document is encrypted; Siegel cannot sign encrypted documents.")
+	case errors.Is(err, pades.ErrDamaged):
+		return T("The PDF file is damaged: {{.Err}}", map[string]any{"Err": err.Error()})
+	case errors.Is(err, pades.ErrSameFile):
+		return T("The signed copy must not replace the document itself: choose another name.")
+	case errors.Is(err, pades.ErrOutputExists):
+		return T("The signed copy exists already: choose another name.")
+	case errors.Is(err, pades.ErrPlaceholderTooSmall):
+		return T("The signature does not fit the space reserved for it. Nothing was written.")
+	case errors.Is(err, pades.ErrPreparedChanged):
+		return T("The prepared file changed after the review. Nothing was written; sign again.")
+	case errors.Is(err, app.ErrBlockingContent):
+		return T("The document has content that may show differently elsewhere or change after signing.")
 	}
+	// Other causes come from lower layers, in English, and are framed by
+	// the caller ("Stopped: …") or shown in an error dialog.
 	return err.Error()
 }

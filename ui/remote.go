@@ -189,6 +189,23 @@ func (v *remoteView) authType() string {
 	return ""
 }
 
+// remoteAccountText says what app.CheckRemoteAccount found missing in a,
+// in the user's language; it asks a again rather than reading err's
+// English text.
+func remoteAccountText(a app.RemoteAccount, err error) string {
+	switch {
+	case !strings.HasPrefix(a.BaseURL, "https://"):
+		return T("The service URL must start with https://.")
+	case a.AuthType == app.AuthBasic && a.Username == "":
+		return T("Enter the username.")
+	case a.AuthType == app.AuthBasic && strings.Contains(a.Username, ":"):
+		return T("The username cannot contain a colon.")
+	case a.AuthType != app.AuthBasic && a.ClientID == "":
+		return T("Enter the client ID.")
+	}
+	return T("The account cannot be added: {{.Err}}", map[string]any{"Err": err.Error()})
+}
+
 // remoteInfo reads the service's info in the background and offers its
 // auth types.
 func (w *Window) remoteInfo(v *remoteView) {
@@ -243,7 +260,7 @@ func (w *Window) remoteConnect(v *remoteView) {
 		a.Name = hostOf(a.BaseURL)
 	}
 	if err := app.CheckRemoteAccount(a); err != nil {
-		v.status.SetText(err.Error())
+		v.status.SetText(remoteAccountText(a, err))
 		w.notify("remote-error", v.status.Text)
 		return
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/siegel-app/siegel/app"
+	"github.com/siegel-app/siegel/app/verifytext"
 	"github.com/siegel-app/siegel/signing/audit"
 	"github.com/siegel-app/siegel/signing/demo"
 )
@@ -81,11 +82,7 @@ func NewReviewModel(r *app.Review, now time.Time) ReviewModel {
 		add(T("Reason"), r.Reason)
 	}
 	for _, f := range r.Findings {
-		text := f.Message
-		if isGerman() && f.MessageDE != "" {
-			text = f.MessageDE
-		}
-		line := FindingLine{Text: text, Blocking: f.Severity == audit.Blocking}
+		line := FindingLine{Text: verifytext.Finding(uiLang(), f), Blocking: f.Severity == audit.Blocking}
 		switch f.Severity {
 		case audit.Blocking:
 			line.Severity = T("Blocking")

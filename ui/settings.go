@@ -29,7 +29,7 @@ var (
 
 // Language codes as app.Settings.Language stores them; "" follows the
 // system.
-var languageCodes = []string{"", "de", "en"}
+var languageCodes = []string{"", "de", "en", "sl"}
 
 // languageName is how the dialog shows a code: the languages in their
 // own words, so that someone who switched by mistake finds the way back.
@@ -39,6 +39,8 @@ func languageName(code string) string {
 		return "Deutsch"
 	case "en":
 		return "English"
+	case "sl":
+		return "Slovenščina"
 	}
 	return T("System")
 }
@@ -50,7 +52,7 @@ type SettingsModel struct {
 	TSA        string
 	Level      string // one of Levels
 	StampImage string // "" for none
-	Language   string // "", "de" or "en"
+	Language   string // "", "de", "en" or "sl"
 	// TrustFiles are extra trust anchors (PEM) for verifying.
 	TrustFiles []string
 	// OnlineRevocation lets verifying ask the certificate issuers.
@@ -215,7 +217,7 @@ type settingsView struct {
 
 func (v *settingsView) addModule(path string, win fyne.Window) {
 	if err := v.model.AddModule(path); err != nil {
-		dialog.ShowError(err, win)
+		dialog.ShowError(errors.New(settingsErrorText(path, err)), win)
 		return
 	}
 	v.showModules()
@@ -240,7 +242,7 @@ func (v *settingsView) showModules() {
 
 func (v *settingsView) addTrustFile(path string, win fyne.Window) {
 	if err := v.model.AddTrustFile(path); err != nil {
-		dialog.ShowError(err, win)
+		dialog.ShowError(errors.New(settingsErrorText(path, err)), win)
 		return
 	}
 	v.showTrustFiles()
@@ -265,10 +267,25 @@ func (v *settingsView) showTrustFiles() {
 
 func (v *settingsView) setStamp(path string, win fyne.Window) {
 	if err := v.model.SetStampImage(path); err != nil {
-		dialog.ShowError(err, win)
+		dialog.ShowError(errors.New(settingsErrorText(path, err)), win)
 		return
 	}
 	v.stamp.SetText(stampText(path))
+}
+
+// settingsErrorText is the sentence shown when the file at path cannot
+// be used for what the settings dialog chose it for.
+func settingsErrorText(path string, err error) string {
+	data := map[string]any{"Path": filepath.Base(path)}
+	switch {
+	case errors.Is(err, ErrModuleFile):
+		return T("{{.Path}} is no PKCS#11 module: choose a .so, .dll or .dylib file.", data)
+	case errors.Is(err, ErrTrustFile):
+		return T("{{.Path}} is no trust file: choose a PEM certificate file (.pem, .crt, .cer).", data)
+	case errors.Is(err, ErrImageFile):
+		return T("{{.Path}} is no stamp image: choose a PNG or JPEG file.", data)
+	}
+	return err.Error()
 }
 
 func lotlText(path string) string {

@@ -53,7 +53,7 @@ func TestSettingsModel(t *testing.T) {
 	if err := m.SetStampImage("/home/erika/stamp.JPG"); err != nil {
 		t.Error(err)
 	}
-	if names := LanguageNames(); len(names) != 3 || names[1] != "Deutsch" || names[2] != "English" {
+	if names := LanguageNames(); len(names) != 4 || names[1] != "Deutsch" || names[2] != "English" || names[3] != "Slovenščina" {
 		t.Errorf("languages %q", names)
 	}
 	m.SetLanguageName(LanguageNames()[0])

@@ -1,13 +1,19 @@
 package ui
 
 import (
+	"bytes"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"golang.org/x/text/feature/plural"
+	"golang.org/x/text/language"
 )
 
 func readJSON(t *testing.T, path string) map[string]any {
@@ -46,4 +52,117 @@ func shownStrings(t *testing.T) []string {
 		}
 	}
 	return out
+}
+
+// pluralStrings are the literal first arguments of TN: their translations
+// need every plural form of the language.
+func pluralStrings(t *testing.T) map[string]bool {
+	t.Helper()
+	files, _ := filepath.Glob("*.go")
+	re := regexp.MustCompile(`\bTN\(("(?:[^"\\]|\\.)*")`)
+	out := map[string]bool{}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range re.FindAllSubmatch(src, -1) {
+			s, err := strconv.Unquote(string(m[1]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[s] = true
+		}
+	}
+	return out
+}
+
+// pluralForms are the CLDR cardinal categories that whole numbers reach
+// in lang ("one", "other" in English; "one", "two", "few", "other" in
+// Slovenian), the forms go-i18n asks a TN string for.
+func pluralForms(t *testing.T, lang string) []string {
+	t.Helper()
+	names := map[plural.Form]string{plural.Zero: "zero", plural.One: "one", plural.Two: "two",
+		plural.Few: "few", plural.Many: "many", plural.Other: "other"}
+	tag := language.MustParse(lang)
+	seen := map[string]bool{}
+	for n := range 1000 {
+		seen[names[plural.Cardinal.MatchPlural(tag, n, 0, 0, 0, 0)]] = true
+	}
+	return slices.Sorted(maps.Keys(seen))
+}
+
+var placeholder = regexp.MustCompile(`{{[^}]*}}`)
+
+func placeholders(s string) []string {
+	return slices.Sorted(slices.Values(placeholder.FindAllString(s, -1)))
+}
+
+// TestStringsTranslationFiles: every string the package shows is in every
+// language's file (English, German, Slovenian), with the template fields
+// of the English text, and TN strings with each plural form of the
+// language; the files keep their keys sorted. A missing string would show
+// English to a German or Slovenian user; a missing plural form would show
+// English for some counts only.
+func TestStringsTranslationFiles(t *testing.T) {
+	shown, plurals := shownStrings(t), pluralStrings(t)
+	for _, lang := range []string{"en", "de", "sl"} {
+		path := "translations/" + lang + ".json"
+		file := readJSON(t, path)
+		if got := file["lang-code"]; got != lang {
+			t.Errorf("%s: lang-code %q", path, got)
+		}
+		forms := pluralForms(t, lang)
+		for _, s := range shown {
+			v, ok := file[s]
+			switch {
+			case !ok:
+				t.Errorf("%s: no translation for %q", path, s)
+			case plurals[s]:
+				m, ok := v.(map[string]any)
+				if !ok {
+					t.Errorf("%s: %q is used with TN and needs the plural forms %v", path, s, forms)
+					continue
+				}
+				if got := slices.Sorted(maps.Keys(m)); !slices.Equal(got, forms) {
+					t.Errorf("%s: %q has the plural forms %v, want %v", path, s, got, forms)
+				}
+				for form, text := range m {
+					text, _ := text.(string)
+					if text == "" || !slices.Equal(placeholders(text), placeholders(s)) {
+						t.Errorf("%s: %q, form %s: %q lacks or adds a template field", path, s, form, text)
+					}
+				}
+			default:
+				text, ok := v.(string)
+				if !ok || text == "" || !slices.Equal(placeholders(text), placeholders(s)) {
+					t.Errorf("%s: %q: %v lacks or adds a template field, or is no text", path, s, v)
+				}
+			}
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var keys []string
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.Token() // {
+		for dec.More() {
+			k, err := dec.Token()
+			if err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			keys = append(keys, k.(string))
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+		}
+		if !slices.IsSorted(keys) {
+			t.Errorf("%s: keys are not sorted", path)
+		}
+	}
 }

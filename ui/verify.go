@@ -22,6 +22,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/siegel-app/siegel/app"
+	"github.com/siegel-app/siegel/app/verifytext"
 	"github.com/siegel-app/siegel/signing/pades"
 	"github.com/siegel-app/siegel/signing/verify"
 )
@@ -114,6 +115,7 @@ func NewVerifyModel(path string, rep *verify.Report, err error) VerifyModel {
 }
 
 func signatureCard(n int, s verify.Signature) SignatureCard {
+	s = verifytext.Localize(uiLang(), s) // the engine's problems and changes in the GUI's language
 	c := SignatureCard{N: n, Title: T("Signature {{.N}}", map[string]any{"N": n}), Status: statusOf(s.Indication),
 		Verdict: Verdict(s.Indication), Summary: VerifySummary(s), Problems: s.Problems}
 	if s.DocTimestamp {
@@ -197,6 +199,10 @@ func signatureCard(n int, s verify.Signature) SignatureCard {
 	return c
 }
 
+// uiLang is the language of the GUI's strings ("de", "sl", "en"), for
+// texts that come translated from app/verifytext.
+func uiLang() string { return verifytext.Lang(T("lang-code")) }
+
 func timeSource(src string) string {
 	if src == verify.TimeFromTimestamp {
 		return T("proved by a timestamp")
@@ -204,7 +210,7 @@ func timeSource(src string) string {
 	return T("claimed by the signer's computer")
 }
 
-// changeList joins the engine's change phrases (English, like Problems).
+// changeList joins the engine's change phrases (translated, like Problems).
 func changeList(changes []string) string {
 	if len(changes) == 0 {
 		return T("not listed")
@@ -267,8 +273,11 @@ func revocationText(r verify.Revocation) string {
 }
 
 func formatTime(t time.Time) string {
-	if isGerman() {
+	switch uiLang() {
+	case "de":
 		return t.Local().Format("02.01.2006 15:04:05 -07:00")
+	case "sl":
+		return t.Local().Format("2. 1. 2006 15:04:05 -07:00")
 	}
 	return t.Local().Format("2006-01-02 15:04:05 -07:00")
 }

@@ -11,13 +11,13 @@ import (
 // seal audit log is intact, 1 naming the first line that is not, 3 when
 // the log cannot be read.
 func runAudit(env Env, args []string) int {
-	fs := newFlagSet(env, "audit", "verify LOG")
-	pos, err := parse(fs, args)
+	fs := newFlagSet(env, "audit", env.T("verify LOG"))
+	pos, err := parse(env, fs, args)
 	if err != nil {
 		return usageError(env, fs, err)
 	}
 	if len(pos) != 2 || pos[0] != "verify" {
-		return usageError(env, fs, errors.New("expected: verify LOG (an OUT/siegel-audit.jsonl of siegel seal)"))
+		return usageError(env, fs, env.errorf("expected: verify LOG (an OUT/siegel-audit.jsonl of siegel seal)"))
 	}
 	sum, err := seal.VerifyLog(pos[1])
 	if err != nil {

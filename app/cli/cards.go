@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/siegel-app/siegel/app"
 	"github.com/siegel-app/siegel/cardreader"
@@ -49,17 +51,17 @@ type jsonEvent struct {
 }
 
 func runCards(env Env, args []string) int {
-	fs := newFlagSet(env, "cards", "[--json] [--watch] [--module PATH]...")
-	asJSON := fs.Bool("json", false, "print JSON (with --watch: one JSON object per line)")
-	watch := fs.Bool("watch", false, "print a line for every reader and card change until interrupted")
+	fs := newFlagSet(env, "cards", env.T("[--json] [--watch] [--module PATH]..."))
+	asJSON := fs.Bool("json", false, env.T("print JSON (with --watch: one JSON object per line)"))
+	watch := fs.Bool("watch", false, env.T("print a line for every reader and card change until interrupted"))
 	var modules stringList
-	fs.Var(&modules, "module", "PKCS#11 module `PATH` for the cards' tokens (repeatable); default: OpenSC")
-	pos, err := parse(fs, args)
+	fs.Var(&modules, "module", env.T("PKCS#11 module `PATH` for the cards' tokens (repeatable); default: OpenSC"))
+	pos, err := parse(env, fs, args)
 	if err != nil {
 		return usageError(env, fs, err)
 	}
 	if len(pos) != 0 {
-		return usageError(env, fs, fmt.Errorf("unexpected argument %q", pos[0]))
+		return usageError(env, fs, env.errorf("unexpected argument %q", pos[0]))
 	}
 	st, err := loadSettings()
 	if err != nil {
@@ -79,7 +81,7 @@ func runCards(env Env, args []string) int {
 	if errors.Is(err, cardreader.ErrNoService) {
 		out.Service = "not running"
 	} else if err != nil {
-		return fail(env, fmt.Errorf("cards: %w", err))
+		return failOp(env, "cards", "", fmt.Errorf("cards: %w", err))
 	}
 	for _, s := range slots {
 		jr := readerJSON(s.Reader)
@@ -97,7 +99,7 @@ func runCards(env Env, args []string) int {
 		}
 		return ExitOK
 	}
-	printCards(env.Stdout, out)
+	printCards(env, env.Stdout, out)
 	return ExitOK
 }
 
@@ -115,64 +117,82 @@ func readerJSON(r cardreader.Reader) jsonReader {
 	return jr
 }
 
-func printCards(w io.Writer, c jsonCards) {
+func printCards(env Env, w io.Writer, c jsonCards) {
 	if c.Service != "running" {
-		fmt.Fprintln(w, "PC/SC service is not running (start pcscd, or plug in a reader)")
+		fmt.Fprintln(w, env.T("PC/SC service is not running (start pcscd, or plug in a reader)"))
 		return
 	}
 	if len(c.Readers) == 0 {
-		fmt.Fprintln(w, "no card reader found")
+		fmt.Fprintln(w, env.T("no card reader found"))
 	}
 	for _, r := range c.Readers {
 		pad := ""
 		if r.PINPad {
-			pad = " [PIN pad]"
+			pad = " [" + env.T("PIN pad") + "]"
 		}
-		fmt.Fprintf(w, "Reader %q%s\n", r.Reader, pad)
+		fmt.Fprintf(w, "%s %q%s\n", env.T("Reader"), r.Reader, pad)
 		if r.Card == nil {
-			fmt.Fprintln(w, "  no card")
+			fmt.Fprintln(w, "  "+env.T("no card"))
 			continue
 		}
-		fmt.Fprintf(w, "  Card   %s\n  ATR    %s\n", cardName(r.Card), cardreader.FormatATR(mustHex(r.Card.ATR)))
-		fmt.Fprintf(w, "  PIN    %s\n", pinText(r.Card.PIN))
+		rows := [][2]string{
+			{env.T("Card"), cardName(env, r.Card)},
+			{"ATR", cardreader.FormatATR(mustHex(r.Card.ATR))},
+			{"PIN", pinText(env, r.Card.PIN)},
+		}
 		if t := r.Card.Token; t != nil {
-			fmt.Fprintf(w, "  Token  %q serial %s (%s)\n", t.Label, t.Serial, r.Card.Module)
+			rows = append(rows, [2]string{env.T("Token"), env.Tf("%q serial %s (%s)", t.Label, t.Serial, r.Card.Module)})
+		}
+		writeIndented(w, "  ", 6, rows)
+		if t := r.Card.Token; t != nil {
 			for _, k := range t.Keys {
-				fmt.Fprintf(w, "    Key %q %s-%d", k.Label, k.Type, k.Bits)
+				fmt.Fprintf(w, "    %s %q %s-%d", env.T("Key"), k.Label, k.Type, k.Bits)
 				if k.AlwaysAuthenticate {
-					fmt.Fprint(w, " (PIN for every signature)")
+					fmt.Fprint(w, " "+env.T("(PIN for every signature)"))
 				}
 				fmt.Fprintln(w)
+				rows := [][2]string{}
 				if k.HasCertificate {
-					fmt.Fprintf(w, "      Holder %s\n", k.Holder)
+					rows = append(rows, [2]string{env.T("Holder"), k.Holder})
 				}
-				fmt.Fprintf(w, "      URI    %s\n", k.URI)
+				rows = append(rows, [2]string{"URI", k.URI})
+				writeIndented(w, "      ", 6, rows)
 			}
 		}
 	}
 }
 
-func cardName(c *jsonCard) string {
+// writeIndented is writeRows with an indent and a minimum label width.
+func writeIndented(w io.Writer, indent string, width int, rows [][2]string) {
+	for _, r := range rows {
+		width = max(width, utf8.RuneCountInString(r[0]))
+	}
+	for _, r := range rows {
+		fmt.Fprintf(w, "%s%s%s %s\n", indent, r[0], strings.Repeat(" ", width-utf8.RuneCountInString(r[0])), r[1])
+	}
+}
+
+func cardName(env Env, c *jsonCard) string {
 	if c.Known {
 		return c.Name
 	}
-	return "unknown card"
+	return env.T("unknown card")
 }
 
-func pinText(p jsonPIN) string {
+func pinText(env Env, p jsonPIN) string {
 	switch {
 	case !p.Known:
-		return "state not readable from this card"
+		return env.T("state not readable from this card")
 	case p.Blocked:
-		return "BLOCKED (unblock it with the PUK)"
+		return env.T("BLOCKED (unblock it with the PUK)")
 	case p.Verified:
-		return "verified"
+		return env.T("verified")
 	case p.RetriesLeft != nil && *p.RetriesLeft == 1:
-		return "1 try left: the next wrong PIN blocks the card"
+		return env.T("1 try left: the next wrong PIN blocks the card")
 	case p.RetriesLeft != nil:
-		return fmt.Sprintf("%d tries left", *p.RetriesLeft)
+		return env.Tf("%d tries left", *p.RetriesLeft)
 	}
-	return "unknown"
+	return env.T("unknown")
 }
 
 func mustHex(s string) []byte {
@@ -196,12 +216,12 @@ func watchCards(ctx context.Context, env Env, opts cardreader.Options, asJSON bo
 		line := e.Time.Format("15:04:05.000") + " " + e.Kind.String()
 		switch e.Kind {
 		case cardreader.ServiceDown:
-			line += "  PC/SC service is not running"
+			line += "  " + env.T("PC/SC service is not running")
 		case cardreader.ServiceUp:
-			line += "  PC/SC service is running"
+			line += "  " + env.T("PC/SC service is running")
 		case cardreader.CardInserted:
 			jr := readerJSON(e.Reader)
-			line += fmt.Sprintf("  %q  %s  ATR %s  PIN %s", e.Reader.Name, cardName(jr.Card), cardreader.FormatATR(e.Reader.Card.ATR), pinText(jr.Card.PIN))
+			line += fmt.Sprintf("  %q  %s  ATR %s  PIN %s", e.Reader.Name, cardName(env, jr.Card), cardreader.FormatATR(e.Reader.Card.ATR), pinText(env, jr.Card.PIN))
 		default:
 			line += fmt.Sprintf("  %q", e.Reader.Name)
 		}

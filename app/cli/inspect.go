@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 
+	"github.com/siegel-app/siegel/app/verifytext"
 	"github.com/siegel-app/siegel/signing/audit"
 )
 
@@ -27,29 +27,29 @@ type jsonFinding struct {
 	Severity  string `json:"severity"` // "info", "warning" or "blocking"
 	Message   string `json:"message"`  // English
 	MessageDE string `json:"messageDE"`
+	MessageSL string `json:"messageSL"`
 	Objects   []int  `json:"objects"`
 	Pages     []int  `json:"pages"`
 }
 
 func runInspect(env Env, args []string) int {
-	fs := newFlagSet(env, "inspect", "[--json] FILE...")
-	asJSON := fs.Bool("json", false, "print JSON: an object per file (an array for several files)")
-	files, err := parse(fs, args)
+	fs := newFlagSet(env, "inspect", env.T("[--json] FILE..."))
+	asJSON := fs.Bool("json", false, env.T("print JSON: an object per file (an array for several files)"))
+	files, err := parse(env, fs, args)
 	if err != nil {
 		return usageError(env, fs, err)
 	}
 	if len(files) == 0 {
 		fs.Usage()
-		return usageError(env, fs, fmt.Errorf("no file given"))
+		return usageError(env, fs, env.errorf("no file given"))
 	}
-	de := strings.HasPrefix(locale(), "de")
 	code := ExitOK
 	var out []jsonInspect
 	for _, file := range files {
 		rep, err := audit.Inspect(file)
 		if err != nil {
 			// The error names the operation and the file.
-			fmt.Fprintf(env.Stderr, "siegel: %v\n", err)
+			fmt.Fprintf(env.Stderr, "siegel: %s\n", env.errText("inspect", file, err))
 			code = ExitUnreadable
 			continue
 		}
@@ -60,7 +60,7 @@ func runInspect(env Env, args []string) int {
 			out = append(out, inspectJSON(rep))
 			continue
 		}
-		printReport(env.Stdout, rep, de)
+		printReport(env, env.Stdout, rep)
 	}
 	if *asJSON {
 		enc := json.NewEncoder(env.Stdout)
@@ -86,7 +86,7 @@ func inspectJSON(rep *audit.Report) jsonInspect {
 		Findings: []jsonFinding{}}
 	for _, f := range rep.Findings {
 		j.Findings = append(j.Findings, jsonFinding{Code: f.Code, Severity: f.Severity.String(),
-			Message: f.Message, MessageDE: f.MessageDE, Objects: nonNil(f.Objects), Pages: nonNil(f.Pages)})
+			Message: f.Message, MessageDE: f.MessageDE, MessageSL: f.MessageSL, Objects: nonNil(f.Objects), Pages: nonNil(f.Pages)})
 	}
 	return j
 }
@@ -99,32 +99,34 @@ func nonNil(s []int) []int {
 }
 
 // printReport writes a heading for the file and one line per finding.
-func printReport(w io.Writer, rep *audit.Report, de bool) {
-	if de {
-		fmt.Fprintf(w, "%s: %d Seite(n), %d Fassung(en)\n", rep.File, rep.Pages, rep.Revisions)
-	} else {
-		fmt.Fprintf(w, "%s: %d page(s), %d revision(s)\n", rep.File, rep.Pages, rep.Revisions)
-	}
+func printReport(env Env, w io.Writer, rep *audit.Report) {
+	fmt.Fprintf(w, "%s: %s\n", rep.File, env.Tf("%d page(s), %d revision(s)", rep.Pages, rep.Revisions))
 	if len(rep.Findings) == 0 {
-		if de {
-			fmt.Fprintln(w, "  keine Befunde")
-		} else {
-			fmt.Fprintln(w, "  no findings")
-		}
+		fmt.Fprintln(w, "  "+env.T("no findings"))
 	}
 	for _, f := range rep.Findings {
-		msg, sev := f.Message, f.Severity.String()
-		if de {
-			msg = f.MessageDE
-			sev = map[audit.Severity]string{audit.Info: "Hinweis", audit.Warning: "Warnung", audit.Blocking: "blockiert"}[f.Severity]
-		}
-		fmt.Fprintf(w, "  %-9s %s\n", sev, msg)
+		fmt.Fprintf(w, "  %-9s %s\n", severityText(env, f.Severity), findingText(env, f))
 	}
 	if rep.Blocking() {
-		if de {
-			fmt.Fprintln(w, "  Signieren nur mit ausdrücklicher Bestätigung.")
-		} else {
-			fmt.Fprintln(w, "  Signing needs a deliberate override.")
-		}
+		fmt.Fprintln(w, "  "+env.T("Signing needs a deliberate override."))
 	}
+}
+
+// severityText names a finding's severity in the run's language.
+func severityText(env Env, s audit.Severity) string {
+	switch s {
+	case audit.Info:
+		return env.T("info")
+	case audit.Warning:
+		return env.T("warning")
+	case audit.Blocking:
+		return env.T("blocking")
+	}
+	return s.String()
+}
+
+// findingText is a finding's sentence in the run's language (the content
+// audit words its findings in English, German and Slovenian).
+func findingText(env Env, f audit.Finding) string {
+	return verifytext.Finding(env.language(), f)
 }

@@ -4,7 +4,6 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -61,44 +60,46 @@ type jsonKey struct {
 }
 
 func runKeys(env Env, args []string) int {
-	fs := newFlagSet(env, "keys", "[--module PATH]... [--json] | --csc URL (--client-id ID --client-secret-file FILE | --username USER --password-file FILE) [--json]")
+	fs := newFlagSet(env, "keys", env.T("[--module PATH]... [--json] | --csc URL (--client-id ID --client-secret-file FILE | --username USER --password-file FILE) [--json]"))
 	var modules stringList
-	fs.Var(&modules, "module", "PKCS#11 module `PATH` (repeatable); default: the well-known modules installed here")
-	asJSON := fs.Bool("json", false, "print JSON")
-	service := fs.String("csc", "", "list the credentials at the remote signing service `URL` (https://HOST/csc/v2) instead")
-	cf := addCSCFlags(fs, "--csc")
-	pos, err := parse(fs, args)
+	fs.Var(&modules, "module", env.T("PKCS#11 module `PATH` (repeatable); default: the well-known modules installed here"))
+	asJSON := fs.Bool("json", false, env.T("print JSON"))
+	service := fs.String("csc", "", env.T("list the credentials at the remote signing service `URL` (https://HOST/csc/v2) instead"))
+	cf := addCSCFlags(env, fs, "--csc")
+	pos, err := parse(env, fs, args)
 	if err != nil {
 		return usageError(env, fs, err)
 	}
 	if len(pos) != 0 {
-		return usageError(env, fs, fmt.Errorf("unexpected argument %q", pos[0]))
+		return usageError(env, fs, env.errorf("unexpected argument %q", pos[0]))
 	}
 	if *service != "" {
 		if len(modules) > 0 {
-			return usageError(env, fs, errors.New("--csc and --module exclude each other"))
+			return usageError(env, fs, env.errorf("--csc and --module exclude each other"))
 		}
-		auth, err := cf.auth()
+		auth, err := cf.auth(env)
 		if err != nil {
 			return usageError(env, fs, err)
 		}
 		return runKeysCSC(env, *service, auth, *asJSON)
 	}
 	if cf.set() {
-		return usageError(env, fs, errors.New("--client-id, --client-secret-file, --username and --password-file are for --csc"))
+		return usageError(env, fs, env.errorf("--client-id, --client-secret-file, --username and --password-file are for --csc"))
 	}
 	ctx, stop := env.context()
 	defer stop()
 	res, err := app.ListTokens(ctx, modules)
 	if err != nil {
-		return fail(env, fmt.Errorf("keys: %w", err))
+		return failOp(env, "keys", "", fmt.Errorf("keys: %w", err))
 	}
 	out := make([]jsonModule, 0, len(res))
+	modErr := map[string]error{}
 	failed := false
 	for _, m := range res {
 		jm := jsonModule{Module: m.Module, Tokens: []jsonToken{}}
 		if m.Err != nil {
 			jm.Error = m.Err.Error()
+			modErr[m.Module] = m.Err
 			failed = true
 		}
 		for _, t := range m.Tokens {
@@ -114,12 +115,12 @@ func runKeys(env Env, args []string) int {
 			return fail(env, err)
 		}
 	} else {
-		printKeys(env.Stdout, out)
+		printKeys(env, env.Stdout, out)
 	}
 	if failed {
 		for _, m := range out {
 			if m.Error != "" {
-				fmt.Fprintf(env.Stderr, "siegel: keys: %s\n", m.Error)
+				fmt.Fprintf(env.Stderr, "siegel: %s\n", env.errText("keys", "", fmt.Errorf("keys: %w", modErr[m.Module])))
 			}
 		}
 		return ExitError
@@ -147,48 +148,51 @@ func tokenJSON(t pkcs11.TokenInfo) jsonToken {
 	return jt
 }
 
-func printKeys(w io.Writer, mods []jsonModule) {
+func printKeys(env Env, w io.Writer, mods []jsonModule) {
 	for _, m := range mods {
-		fmt.Fprintf(w, "Module %s\n", m.Module)
+		fmt.Fprintf(w, "%s %s\n", env.T("Module"), m.Module)
 		if m.Error != "" {
-			fmt.Fprintf(w, "  error: %s\n", m.Error)
+			fmt.Fprintf(w, "  %s: %s\n", env.T("error"), m.Error)
 			continue
 		}
 		if len(m.Tokens) == 0 {
-			fmt.Fprintln(w, "  no token present")
+			fmt.Fprintln(w, "  "+env.T("no token present"))
 		}
 		for _, t := range m.Tokens {
 			var flags []string
 			for _, f := range []struct {
 				on   bool
 				name string
-			}{{t.LoginRequired, "login required"}, {t.PINPad, "PIN pad"}, {t.PINCountLow, "PIN count low"},
-				{t.PINFinalTry, "PIN final try"}, {t.PINLocked, "PIN LOCKED"}} {
+			}{{t.LoginRequired, msg("login required")}, {t.PINPad, msg("PIN pad")}, {t.PINCountLow, msg("PIN count low")},
+				{t.PINFinalTry, msg("PIN final try")}, {t.PINLocked, msg("PIN LOCKED")}} {
 				if f.on {
-					flags = append(flags, f.name)
+					flags = append(flags, env.T(f.name))
 				}
 			}
-			fmt.Fprintf(w, "  Token %q serial %s (%s %s) slot %d", t.Label, t.Serial, t.Manufacturer, t.Model, t.Slot)
+			fmt.Fprintf(w, "  %s %s", env.T("Token"), env.Tf("%q serial %s (%s %s) slot %d", t.Label, t.Serial, t.Manufacturer, t.Model, t.Slot))
 			if len(flags) > 0 {
 				fmt.Fprintf(w, " [%s]", strings.Join(flags, ", "))
 			}
 			fmt.Fprintln(w)
 			if len(t.Keys) == 0 {
-				fmt.Fprintln(w, "    no keys visible without login")
+				fmt.Fprintln(w, "    "+env.T("no keys visible without login"))
 			}
 			for _, k := range t.Keys {
-				fmt.Fprintf(w, "    Key %q id %s %s-%d", k.Label, k.ID, k.Type, k.Bits)
+				fmt.Fprintf(w, "    %s %q id %s %s-%d", env.T("Key"), k.Label, k.ID, k.Type, k.Bits)
 				if k.AlwaysAuthenticate {
-					fmt.Fprint(w, " (PIN for every signature)")
+					fmt.Fprint(w, " "+env.T("(PIN for every signature)"))
 				}
 				fmt.Fprintln(w)
+				var rows [][2]string
 				if k.HasCertificate {
-					fmt.Fprintf(w, "      Holder   %s\n      Issuer   %s\n      Valid    %s to %s\n      Usage    %s\n",
-						k.Holder, k.Issuer, k.NotBefore, k.NotAfter, strings.Join(k.KeyUsage, ", "))
+					rows = append(rows, [2]string{env.T("Holder"), k.Holder}, [2]string{env.T("Issuer"), k.Issuer},
+						[2]string{env.T("Valid"), env.Tf("%s to %s", k.NotBefore, k.NotAfter)},
+						[2]string{env.T("Usage"), strings.Join(k.KeyUsage, ", ")})
 				} else {
-					fmt.Fprintln(w, "      no certificate")
+					fmt.Fprintln(w, "      "+env.T("no certificate"))
 				}
-				fmt.Fprintf(w, "      URI      %s\n", k.URI)
+				rows = append(rows, [2]string{"URI", k.URI})
+				writeIndented(w, "      ", 8, rows)
 			}
 		}
 	}
@@ -251,7 +255,7 @@ func runKeysCSC(env Env, service string, auth *csc.Auth, asJSON bool) int {
 	c := &csc.Client{BaseURL: strings.TrimRight(service, "/")}
 	info, err := c.Info(ctx)
 	if err != nil {
-		return fail(env, fmt.Errorf("keys: %w", err))
+		return failOp(env, "keys", "", fmt.Errorf("keys: %w", err))
 	}
 	if auth.Username != "" {
 		_, err = c.Login(ctx, auth.Username, auth.Password)
@@ -259,11 +263,11 @@ func runKeysCSC(env Env, service string, auth *csc.Auth, asJSON bool) int {
 		_, err = c.ClientCredentials(ctx, auth.ClientID, auth.ClientSecret)
 	}
 	if err != nil {
-		return fail(env, fmt.Errorf("keys: %w", err))
+		return failOp(env, "keys", "", fmt.Errorf("keys: %w", err))
 	}
 	creds, err := c.Credentials(ctx)
 	if err != nil {
-		return fail(env, fmt.Errorf("keys: %w", err))
+		return failOp(env, "keys", "", fmt.Errorf("keys: %w", err))
 	}
 	out := jsonCSCService{Service: c.BaseURL, Name: info.Name, Specs: info.Specs, AuthTypes: info.AuthType, Credentials: []jsonCredential{}}
 	for _, ci := range creds {
@@ -294,21 +298,21 @@ func runKeysCSC(env Env, service string, auth *csc.Auth, asJSON bool) int {
 		return ExitOK
 	}
 	w := env.Stdout
-	fmt.Fprintf(w, "Service %s (%s, CSC API %s)\n", out.Name, out.Service, out.Specs)
+	fmt.Fprintln(w, env.Tf("Service %s (%s, CSC API %s)", out.Name, out.Service, out.Specs))
 	if len(out.Credentials) == 0 {
-		fmt.Fprintln(w, "  no credentials")
+		fmt.Fprintln(w, "  "+env.T("no credentials"))
 	}
 	for _, jc := range out.Credentials {
-		fmt.Fprintf(w, "  Credential %q %s-%d SCAL %s", jc.ID, strings.Join(jc.KeyAlgo, ","), jc.KeyLen, jc.SCAL)
+		fmt.Fprintf(w, "  %s %q %s-%d SCAL %s", env.T("Credential"), jc.ID, strings.Join(jc.KeyAlgo, ","), jc.KeyLen, jc.SCAL)
 		if jc.Multisign > 1 {
-			fmt.Fprintf(w, " (up to %d signatures per authorization)", jc.Multisign)
+			fmt.Fprint(w, " "+env.Tf("(up to %d signatures per authorization)", jc.Multisign))
 		}
 		fmt.Fprintln(w)
 		if jc.Description != "" {
-			fmt.Fprintf(w, "    Description %s\n", jc.Description)
+			fmt.Fprintf(w, "    %s %s\n", env.T("Description"), jc.Description)
 		}
 		for i, cert := range jc.Chain {
-			fmt.Fprintf(w, "    Cert %d  %s\n            valid %s to %s\n", i+1, cert.Subject, cert.NotBefore, cert.NotAfter)
+			fmt.Fprintf(w, "    %s  %s\n            %s\n", env.Tf("Cert %d", i+1), cert.Subject, env.Tf("valid %s to %s", cert.NotBefore, cert.NotAfter))
 		}
 		var objs []string
 		for _, o := range jc.AuthObjects {
@@ -318,8 +322,7 @@ func runKeysCSC(env Env, service string, auth *csc.Auth, asJSON bool) int {
 			}
 			objs = append(objs, s)
 		}
-		fmt.Fprintf(w, "    Auth    %s %s\n", jc.AuthMode, strings.Join(objs, ", "))
-		fmt.Fprintf(w, "    URI     %s\n", jc.URI)
+		writeIndented(w, "    ", 7, [][2]string{{env.T("Auth"), jc.AuthMode + " " + strings.Join(objs, ", ")}, {"URI", jc.URI}})
 	}
 	return ExitOK
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -18,21 +17,21 @@ import (
 // PIN is reported, never retried here.
 func pinFunc(env Env, pinFile string) signing.PINFunc {
 	return func(ctx context.Context, req signing.PINRequest) ([]byte, error) {
-		what := promptText(req)
+		what := promptText(env, req)
 		if req.PINPad {
-			fmt.Fprintf(env.Stderr, "%s: enter the PIN on the reader's keypad.\n", what)
+			fmt.Fprintf(env.Stderr, "%s: %s\n", what, env.T("enter the PIN on the reader's keypad."))
 			return nil, nil
 		}
 		if pinFile != "" {
 			b, err := os.ReadFile(pinFile)
 			if err != nil {
-				return nil, fmt.Errorf("PIN file: %w", err)
+				return nil, fmt.Errorf("%s: %w", env.T("PIN file"), err)
 			}
 			pin := bytes.TrimRight(b, "\r\n")
 			out := append([]byte(nil), pin...)
 			signing.Zero(b)
 			if len(out) == 0 {
-				return nil, fmt.Errorf("PIN file %s is empty", pinFile)
+				return nil, env.errorf("PIN file %s is empty", pinFile)
 			}
 			return out, nil
 		}
@@ -40,17 +39,17 @@ func pinFunc(env Env, pinFile string) signing.PINFunc {
 	}
 }
 
-func promptText(req signing.PINRequest) string {
+func promptText(env Env, req signing.PINRequest) string {
 	switch req.Kind {
 	case signing.Password:
-		return "Password for " + req.Token
+		return env.Tf("Password for %s", req.Token)
 	case signing.ContextPIN:
-		return fmt.Sprintf("PIN for this signature with %q on %q", req.Key, req.Token)
+		return env.Tf("PIN for this signature with %q on %q", req.Key, req.Token)
 	default:
 		if req.Key != "" {
-			return fmt.Sprintf("PIN of token %q (key %q)", req.Token, req.Key)
+			return env.Tf("PIN of token %q (key %q)", req.Token, req.Key)
 		}
-		return fmt.Sprintf("PIN of token %q", req.Token)
+		return env.Tf("PIN of token %q", req.Token)
 	}
 }
 
@@ -71,22 +70,22 @@ func readTerminal(env Env, what string, req signing.PINRequest) ([]byte, error) 
 		if tty != nil {
 			tty.Close()
 		}
-		return nil, errors.New("no terminal to ask for the PIN: use --pin-file FILE")
+		return nil, env.errorf("no terminal to ask for the PIN: use --pin-file FILE")
 	}
 	defer tty.Close()
 	if req.FinalTry || req.RetriesLeft == 1 {
-		fmt.Fprintln(tty, "Warning: this is the final try. A wrong PIN now locks the token.")
+		fmt.Fprintln(tty, env.T("Warning: this is the final try. A wrong PIN now locks the token."))
 	} else if req.RetriesLeft > 1 {
-		fmt.Fprintf(tty, "%d tries left.\n", req.RetriesLeft)
+		fmt.Fprintln(tty, env.Tf("%d tries left.", req.RetriesLeft))
 	}
 	fmt.Fprintf(tty, "%s: ", what)
 	pin, err := term.ReadPassword(fd)
 	fmt.Fprintln(tty)
 	if err != nil {
-		return nil, fmt.Errorf("read PIN: %w", err)
+		return nil, fmt.Errorf("%s: %w", env.T("read PIN"), err)
 	}
 	if len(pin) == 0 {
-		return nil, fmt.Errorf("no PIN entered: %w", signing.ErrCancelled)
+		return nil, fmt.Errorf("%s: %w", env.T("no PIN entered"), signing.ErrCancelled)
 	}
 	return pin, nil
 }

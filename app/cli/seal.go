@@ -19,35 +19,35 @@ import (
 const ExitStopped = 4
 
 func runSeal(env Env, args []string) int {
-	fs := newFlagSet(env, "seal", "--key URI --in DIR --out DIR [options]")
-	key := fs.String("key", "", "key `URI`: pkcs11:token=…;id=…?module-path=… (an HSM), pkcs12:/path/file.p12, or csc:https://HOST/csc/v2?credential=ID (a remote seal: documents are signed in batches under one authorisation when the credential allows several)")
-	in := fs.String("in", "", "folder of PDFs to seal, read recursively (`DIR`); never written")
-	out := fs.String("out", "", "folder for the sealed PDFs (`DIR`), same relative paths; holds the journal and siegel-audit.jsonl")
-	pinFile := fs.String("pin-file", "", "read the PIN from `FILE` (for scripts); otherwise it is asked on the terminal, once")
-	workers := fs.Int("workers", 0, "files sealed in parallel, each with its own PKCS#11 session (default two per CPU)")
-	level := fs.String("level", "", "signature `level` B-B or B-T (default B-T with --tsa, else B-B)")
-	tsaURL := fs.String("tsa", "", "RFC 3161 time-stamping authority `URL` (for B-T)")
-	visible := fs.String("visible", "", "visible stamp at `PAGE:X,Y,W,H` (PDF points from the lower-left corner of the page as displayed); invisible by default")
-	reason := fs.String("reason", "", "reason for sealing")
-	signer := fs.String("signer", seal.SignerAuto, "where a pkcs11: key's module runs: `auto` (in this process for SoftHSM2, else the agent), agent, in-process")
-	cf := addCSCFlags(fs, "csc: keys")
-	watch := fs.Bool("watch", false, "keep running as a hot folder: seal new files once they are complete, until interrupted")
-	pos, err := parse(fs, args)
+	fs := newFlagSet(env, "seal", env.T("--key URI --in DIR --out DIR [options]"))
+	key := fs.String("key", "", env.T("key `URI`: pkcs11:token=…;id=…?module-path=… (an HSM), pkcs12:/path/file.p12, or csc:https://HOST/csc/v2?credential=ID (a remote seal: documents are signed in batches under one authorisation when the credential allows several)"))
+	in := fs.String("in", "", env.T("folder of PDFs to seal, read recursively (`DIR`); never written"))
+	out := fs.String("out", "", env.T("folder for the sealed PDFs (`DIR`), same relative paths; holds the journal and siegel-audit.jsonl"))
+	pinFile := fs.String("pin-file", "", env.T("read the PIN from `FILE` (for scripts); otherwise it is asked on the terminal, once"))
+	workers := fs.Int("workers", 0, env.T("files sealed in parallel, each with its own PKCS#11 session (default two per CPU)"))
+	level := fs.String("level", "", env.T("signature `level` B-B or B-T (default B-T with --tsa, else B-B)"))
+	tsaURL := fs.String("tsa", "", env.T("RFC 3161 time-stamping authority `URL` (for B-T)"))
+	visible := fs.String("visible", "", env.T("visible stamp at `PAGE:X,Y,W,H` (PDF points from the lower-left corner of the page as displayed); invisible by default"))
+	reason := fs.String("reason", "", env.T("reason for sealing"))
+	signer := fs.String("signer", seal.SignerAuto, env.T("where a pkcs11: key's module runs: `auto` (in this process for SoftHSM2, else the agent), agent, in-process"))
+	cf := addCSCFlags(env, fs, env.T("csc: keys"))
+	watch := fs.Bool("watch", false, env.T("keep running as a hot folder: seal new files once they are complete, until interrupted"))
+	pos, err := parse(env, fs, args)
 	if err != nil {
 		return usageError(env, fs, err)
 	}
 	if len(pos) != 0 {
-		return usageError(env, fs, fmt.Errorf("unexpected arguments %q: use --in DIR and --out DIR", pos))
+		return usageError(env, fs, env.errorf("unexpected arguments %q: use --in DIR and --out DIR", pos))
 	}
 	switch {
 	case *key == "":
-		return usageError(env, fs, errors.New("--key is required"))
+		return usageError(env, fs, env.errorf("--key is required"))
 	case *in == "" || *out == "":
-		return usageError(env, fs, errors.New("--in and --out are required"))
+		return usageError(env, fs, env.errorf("--in and --out are required"))
 	case *workers < 0:
-		return usageError(env, fs, errors.New("--workers must be positive"))
+		return usageError(env, fs, env.errorf("--workers must be positive"))
 	case *signer != seal.SignerAuto && *signer != seal.SignerAgent && *signer != seal.SignerInProcess:
-		return usageError(env, fs, fmt.Errorf("--signer %q: use auto, agent or in-process", *signer))
+		return usageError(env, fs, env.errorf("--signer %q: use auto, agent or in-process", *signer))
 	}
 	st, err := loadSettings()
 	if err != nil {
@@ -55,11 +55,11 @@ func runSeal(env Env, args []string) int {
 	}
 	opts := seal.Options{
 		KeyURI: *key, In: *in, Out: *out, Workers: *workers,
-		Level: *level, TSA: *tsaURL, Reason: *reason, Lang: locale(),
+		Level: *level, TSA: *tsaURL, Reason: *reason, Lang: env.language(),
 		CardModules: st.CardModules, Watch: *watch, Signer: *signer,
 	}
 	if strings.HasPrefix(strings.ToLower(*key), "csc:") {
-		auth, err := cf.auth()
+		auth, err := cf.auth(env)
 		if err != nil {
 			return usageError(env, fs, err)
 		}
@@ -67,10 +67,10 @@ func runSeal(env Env, args []string) int {
 		defer signing.Zero(auth.Password)
 		opts.CSC = auth
 	} else if cf.set() {
-		return usageError(env, fs, errors.New("--client-id, --client-secret-file, --username and --password-file are for csc: keys"))
+		return usageError(env, fs, env.errorf("--client-id, --client-secret-file, --username and --password-file are for csc: keys"))
 	}
 	if *visible != "" {
-		v, err := parseVisible(*visible)
+		v, err := parseVisible(env, *visible)
 		if err != nil {
 			return usageError(env, fs, err)
 		}
@@ -89,19 +89,19 @@ func runSeal(env Env, args []string) int {
 	pr.end()
 	var se *seal.StopError
 	if err != nil && !errors.As(err, &se) {
-		return fail(env, fmt.Errorf("seal %s: %w", *in, err)) // nothing began
+		return failOp(env, "seal", *in, fmt.Errorf("seal %s: %w", *in, err)) // nothing began
 	}
-	fmt.Fprintf(env.Stdout, "%d sealed, %d skipped, %d failed in %s\n",
-		res.Sealed, res.Skipped, res.Failed, res.Elapsed.Round(time.Millisecond))
+	fmt.Fprintln(env.Stdout, env.Tf("%d sealed, %d skipped, %d failed in %s",
+		res.Sealed, res.Skipped, res.Failed, res.Elapsed.Round(time.Millisecond)))
 	if len(res.Failures) > 0 {
-		fmt.Fprintln(env.Stderr, "Failed:")
+		fmt.Fprintln(env.Stderr, env.T("Failed:"))
 		for _, f := range res.Failures {
 			fmt.Fprintf(env.Stderr, "  %s: %s\n", f.Input, f.Reason)
 		}
 	}
 	if se != nil {
-		fmt.Fprintf(env.Stderr, "siegel: %s\n", se.Error())
-		fmt.Fprintln(env.Stderr, "siegel: run the same command again to go on where it stopped")
+		fmt.Fprintf(env.Stderr, "siegel: %s\n", env.errText("", "", se))
+		fmt.Fprintf(env.Stderr, "siegel: %s\n", env.T("run the same command again to go on where it stopped"))
 		return ExitStopped
 	}
 	if res.Failed > 0 {
@@ -113,6 +113,7 @@ func runSeal(env Env, args []string) int {
 // sealProgress shows a run: on a terminal one line redrawn in place, else
 // a log line per file.
 type sealProgress struct {
+	env   Env
 	w     io.Writer
 	tty   bool
 	drawn bool
@@ -120,7 +121,7 @@ type sealProgress struct {
 }
 
 func newSealProgress(env Env) *sealProgress {
-	p := &sealProgress{w: env.Stdout}
+	p := &sealProgress{env: env, w: env.Stdout}
 	if f, ok := env.Stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		p.tty = true
 	}
@@ -132,9 +133,9 @@ func (p *sealProgress) update(pr seal.Progress) {
 		if l := pr.Last; l != nil {
 			switch l.Outcome {
 			case seal.OutcomeFailed:
-				fmt.Fprintf(p.w, "failed  %s: %s\n", l.Input, l.Reason)
+				fmt.Fprintf(p.w, "%-7s %s: %s\n", p.env.T("failed"), l.Input, l.Reason)
 			default:
-				fmt.Fprintf(p.w, "%-7s %s\n", l.Outcome, l.Input)
+				fmt.Fprintf(p.w, "%-7s %s\n", outcomeText(p.env, l.Outcome), l.Input)
 			}
 		}
 		return
@@ -144,7 +145,7 @@ func (p *sealProgress) update(pr seal.Progress) {
 		return
 	}
 	p.last = time.Now()
-	fmt.Fprintf(p.w, "\r\x1b[K%s", progressLine(pr, 30))
+	fmt.Fprintf(p.w, "\r\x1b[K%s", progressLine(p.env, pr, 30))
 	p.drawn = true
 }
 
@@ -155,7 +156,7 @@ func (p *sealProgress) end() {
 }
 
 // progressLine is "[#####-----] 120/200 45.2/s ETA 2s, 3 failed".
-func progressLine(pr seal.Progress, width int) string {
+func progressLine(env Env, pr seal.Progress, width int) string {
 	filled := 0
 	if pr.Total > 0 {
 		filled = width * pr.Done / pr.Total
@@ -168,13 +169,27 @@ func progressLine(pr seal.Progress, width int) string {
 	line := fmt.Sprintf("[%s] %d/%d %.1f/s", bar, pr.Done, pr.Total, rate)
 	if rate > 0 && pr.Total > pr.Done {
 		eta := time.Duration(float64(pr.Total-pr.Done) / rate * float64(time.Second))
-		line += " ETA " + eta.Round(time.Second).String()
+		line += " " + env.Tf("ETA %s", eta.Round(time.Second).String())
 	}
 	if pr.Failed > 0 {
-		line += fmt.Sprintf(", %d failed", pr.Failed)
+		line += ", " + env.Tf("%d failed", pr.Failed)
 	}
 	if pr.Paused {
-		line += " (paused)"
+		line += " " + env.T("(paused)")
 	}
 	return line
+}
+
+// outcomeText names a file's outcome (seal.Outcome…) in the run's
+// language; the audit log keeps the English word.
+func outcomeText(env Env, outcome string) string {
+	switch outcome {
+	case seal.OutcomeSealed:
+		return env.T("sealed")
+	case seal.OutcomeSkipped:
+		return env.T("skipped")
+	case seal.OutcomeFailed:
+		return env.T("failed")
+	}
+	return outcome
 }

@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
-	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/siegel-app/siegel/app"
 	"github.com/siegel-app/siegel/signing"
@@ -18,50 +19,53 @@ import (
 )
 
 // certifyFlag is "--certify" (P=2) or "--certify=P".
-type certifyFlag int
+type certifyFlag struct {
+	p   int
+	env Env // for the error's language
+}
 
-func (c *certifyFlag) String() string   { return strconv.Itoa(int(*c)) }
+func (c *certifyFlag) String() string   { return strconv.Itoa(c.p) }
 func (c *certifyFlag) IsBoolFlag() bool { return true }
 func (c *certifyFlag) Set(s string) error {
 	switch s {
 	case "true":
-		*c = 2
+		c.p = 2
 	case "false":
-		*c = 0
+		c.p = 0
 	case "1", "2", "3":
-		*c = certifyFlag(s[0] - '0')
+		c.p = int(s[0] - '0')
 	default:
-		return fmt.Errorf("DocMDP permission must be 1 (no changes), 2 (form filling and signing) or 3 (also annotations)")
+		return c.env.errorf("DocMDP permission must be 1 (no changes), 2 (form filling and signing) or 3 (also annotations)")
 	}
 	return nil
 }
 
 func runSign(env Env, args []string) int {
-	fs := newFlagSet(env, "sign", "--key URI [options] IN.pdf OUT.pdf")
-	key := fs.String("key", "", "key `URI`: pkcs11:token=…;id=…?module-path=…, pkcs12:/path/file.p12 or csc:https://HOST/csc/v2?credential=ID")
-	pinFile := fs.String("pin-file", "", "read the PIN or password from `FILE` (for scripts); otherwise it is asked on the terminal")
-	level := fs.String("level", "", "signature `level` B-B, B-T, B-LT or B-LTA (default B-T with --tsa, else B-B)")
-	tsaURL := fs.String("tsa", "", "RFC 3161 time-stamping authority `URL` (for B-T, B-LT, B-LTA)")
-	reason := fs.String("reason", "", "reason for signing")
-	location := fs.String("location", "", "where the document is signed")
-	contact := fs.String("contact", "", "contact information of the signer")
-	visible := fs.String("visible", "", "visible stamp at `PAGE:X,Y,W,H` (PDF points from the lower-left corner of the page as displayed); invisible by default")
-	image := fs.String("image", "", "PNG or JPEG `file` for the visible stamp")
-	var certify certifyFlag
-	fs.Var(&certify, "certify", "certification signature; --certify=P with DocMDP permission P 1, 2 (default) or 3")
-	force := fs.Bool("force", false, "replace OUT.pdf if it exists")
-	accept := fs.Bool("accept-findings", false, "sign although the content audit (siegel inspect) found blocking content")
-	cf := addCSCFlags(fs, "csc: keys")
-	otpFile := fs.String("otp-file", "", "read the one-time password for a csc: key from `FILE` (used once); otherwise it is asked on the terminal")
-	pos, err := parse(fs, args)
+	fs := newFlagSet(env, "sign", env.T("--key URI [options] IN.pdf OUT.pdf"))
+	key := fs.String("key", "", env.T("key `URI`: pkcs11:token=…;id=…?module-path=…, pkcs12:/path/file.p12 or csc:https://HOST/csc/v2?credential=ID"))
+	pinFile := fs.String("pin-file", "", env.T("read the PIN or password from `FILE` (for scripts); otherwise it is asked on the terminal"))
+	level := fs.String("level", "", env.T("signature `level` B-B, B-T, B-LT or B-LTA (default B-T with --tsa, else B-B)"))
+	tsaURL := fs.String("tsa", "", env.T("RFC 3161 time-stamping authority `URL` (for B-T, B-LT, B-LTA)"))
+	reason := fs.String("reason", "", env.T("reason for signing"))
+	location := fs.String("location", "", env.T("where the document is signed"))
+	contact := fs.String("contact", "", env.T("contact information of the signer"))
+	visible := fs.String("visible", "", env.T("visible stamp at `PAGE:X,Y,W,H` (PDF points from the lower-left corner of the page as displayed); invisible by default"))
+	image := fs.String("image", "", env.T("PNG or JPEG `file` for the visible stamp"))
+	certify := certifyFlag{env: env}
+	fs.Var(&certify, "certify", env.T("certification signature; --certify=P with DocMDP permission P 1, 2 (default) or 3"))
+	force := fs.Bool("force", false, env.T("replace OUT.pdf if it exists"))
+	accept := fs.Bool("accept-findings", false, env.T("sign although the content audit (siegel inspect) found blocking content"))
+	cf := addCSCFlags(env, fs, env.T("csc: keys"))
+	otpFile := fs.String("otp-file", "", env.T("read the one-time password for a csc: key from `FILE` (used once); otherwise it is asked on the terminal"))
+	pos, err := parse(env, fs, args)
 	if err != nil {
 		return usageError(env, fs, err)
 	}
 	if len(pos) != 2 {
-		return usageError(env, fs, errors.New("need IN.pdf and OUT.pdf"))
+		return usageError(env, fs, env.errorf("need IN.pdf and OUT.pdf"))
 	}
 	if *key == "" {
-		return usageError(env, fs, errors.New("--key is required"))
+		return usageError(env, fs, env.errorf("--key is required"))
 	}
 	st, err := loadSettings()
 	if err != nil {
@@ -71,21 +75,21 @@ func runSign(env Env, args []string) int {
 		KeyURI: *key, In: pos[0], Out: pos[1], Force: *force,
 		Level: *level, TSA: *tsaURL,
 		Reason: *reason, Location: *location, Contact: *contact,
-		Certify: int(certify), ImagePath: *image, Lang: locale(),
+		Certify: certify.p, ImagePath: *image, Lang: env.language(),
 		CardModules: st.CardModules, AcceptFindings: *accept,
 	}
 	if *visible != "" {
-		v, err := parseVisible(*visible)
+		v, err := parseVisible(env, *visible)
 		if err != nil {
 			return usageError(env, fs, err)
 		}
 		req.Visible = v
 	} else if *image != "" {
-		return usageError(env, fs, errors.New("--image needs --visible"))
+		return usageError(env, fs, env.errorf("--image needs --visible"))
 	}
 
 	if strings.HasPrefix(strings.ToLower(*key), "csc:") {
-		auth, err := cf.auth()
+		auth, err := cf.auth(env)
 		if err != nil {
 			return usageError(env, fs, err)
 		}
@@ -93,7 +97,7 @@ func runSign(env Env, args []string) int {
 		defer signing.Zero(auth.Password)
 		req.CSC = auth
 	} else if cf.set() || *otpFile != "" {
-		return usageError(env, fs, errors.New("--client-id, --client-secret-file, --username, --password-file and --otp-file are for csc: keys"))
+		return usageError(env, fs, env.errorf("--client-id, --client-secret-file, --username, --password-file and --otp-file are for csc: keys"))
 	}
 
 	ctx, stop := env.context()
@@ -104,15 +108,15 @@ func runSign(env Env, args []string) int {
 	}
 	res, err := app.Sign(ctx, req, ports)
 	if err != nil {
-		return fail(env, err)
+		return failOp(env, "sign", req.In, err)
 	}
-	fmt.Fprintf(env.Stdout, "signed %s (%s) by %s\n", res.Out, res.Level, res.Signer.Subject.CommonName)
+	fmt.Fprintln(env.Stdout, env.Tf("signed %s (%s) by %s", res.Out, res.Level, res.Signer.Subject.CommonName))
 	return ExitOK
 }
 
 // parseVisible reads PAGE:X,Y,W,H.
-func parseVisible(s string) (*pades.Visible, error) {
-	bad := fmt.Errorf("--visible %q: expected PAGE:X,Y,W,H, e.g. 1:50,50,200,60", s)
+func parseVisible(env Env, s string) (*pades.Visible, error) {
+	bad := env.errorf("--visible %q: expected PAGE:X,Y,W,H, e.g. 1:50,50,200,60", s)
 	page, rect, ok := strings.Cut(s, ":")
 	if !ok {
 		return nil, bad
@@ -132,42 +136,41 @@ func parseVisible(s string) (*pades.Visible, error) {
 		}
 	}
 	if f[2] <= 0 || f[3] <= 0 {
-		return nil, fmt.Errorf("--visible %q: width and height must be positive", s)
+		return nil, env.errorf("--visible %q: width and height must be positive", s)
 	}
 	return &pades.Visible{Page: p, X: f[0], Y: f[1], W: f[2], H: f[3]}, nil
 }
 
 // printReview shows, before any PIN is asked, what will be signed.
 func printReview(env Env, r *app.Review) {
-	w := env.Stderr
-	fmt.Fprintf(w, "Signing   %s -> %s (field %s)\n", r.In, r.Out, r.Field)
-	fmt.Fprintf(w, "Signer    %s\n", r.Signer.Subject.CommonName)
-	fmt.Fprintf(w, "Issuer    %s\n", r.Signer.Issuer.CommonName)
-	fmt.Fprintf(w, "Valid     %s to %s\n", r.Signer.NotBefore.Format("2006-01-02"), r.Signer.NotAfter.Format("2006-01-02"))
-	fmt.Fprintf(w, "Level     %s\n", r.Level)
+	rows := [][2]string{
+		{env.T("Signing"), env.Tf("%s -> %s (field %s)", r.In, r.Out, r.Field)},
+		{env.T("Signer"), r.Signer.Subject.CommonName},
+		{env.T("Issuer"), r.Signer.Issuer.CommonName},
+		{env.T("Valid"), env.Tf("%s to %s", r.Signer.NotBefore.Format("2006-01-02"), r.Signer.NotAfter.Format("2006-01-02"))},
+		{env.T("Level"), r.Level},
+	}
 	if r.Reason != "" {
-		fmt.Fprintf(w, "Reason    %s\n", r.Reason)
+		rows = append(rows, [2]string{env.T("Reason"), r.Reason})
 	}
-	fmt.Fprintf(w, "SHA-256   %s\n", hex.EncodeToString(r.Digest))
-	de := strings.HasPrefix(locale(), "de")
+	rows = append(rows, [2]string{"SHA-256", hex.EncodeToString(r.Digest)})
 	for _, f := range r.Findings {
-		msg := f.Message
-		if de && f.MessageDE != "" {
-			msg = f.MessageDE
-		}
-		fmt.Fprintf(w, "Content   %s: %s\n", f.Severity, msg)
+		rows = append(rows, [2]string{env.T("Content"), severityText(env, f.Severity) + ": " + findingText(env, f)})
 	}
+	writeRows(env.Stderr, rows)
 }
 
-// locale is the user's language from the POSIX locale variables, in their
-// order of precedence.
-func locale() string {
-	for _, v := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
-		if l := os.Getenv(v); l != "" {
-			return strings.ToLower(l)
-		}
+// writeRows writes label-value lines with the values aligned, however
+// long the labels are in the run's language.
+func writeRows(w io.Writer, rows [][2]string) {
+	width := 9 // the English labels' column
+	for _, r := range rows {
+		width = max(width, utf8.RuneCountInString(r[0]))
 	}
-	return "en"
+	for _, r := range rows {
+		pad := strings.Repeat(" ", width-utf8.RuneCountInString(r[0]))
+		fmt.Fprintf(w, "%s%s %s\n", r[0], pad, r[1])
+	}
 }
 
 // cscFlags are the service sign-in flags of csc: keys.
@@ -175,12 +178,12 @@ type cscFlags struct {
 	clientID, secretFile, username, passwordFile *string
 }
 
-func addCSCFlags(fs *flag.FlagSet, what string) cscFlags {
+func addCSCFlags(env Env, fs *flag.FlagSet, what string) cscFlags {
 	return cscFlags{
-		clientID:     fs.String("client-id", "", "OAuth 2.0 client `ID` at the remote signing service, for "+what+" (client credentials)"),
-		secretFile:   fs.String("client-secret-file", "", "read the OAuth 2.0 client secret for "+what+" from `FILE`"),
-		username:     fs.String("username", "", "sign in to the remote signing service as `USER` (basic login), for "+what),
-		passwordFile: fs.String("password-file", "", "read the password of --username from `FILE`"),
+		clientID:     fs.String("client-id", "", env.Tf("OAuth 2.0 client `ID` at the remote signing service, for %s (client credentials)", what)),
+		secretFile:   fs.String("client-secret-file", "", env.Tf("read the OAuth 2.0 client secret for %s from `FILE`", what)),
+		username:     fs.String("username", "", env.Tf("sign in to the remote signing service as `USER` (basic login), for %s", what)),
+		passwordFile: fs.String("password-file", "", env.T("read the password of --username from `FILE`")),
 	}
 }
 
@@ -190,33 +193,33 @@ func (f cscFlags) set() bool {
 }
 
 // auth is the service sign-in the flags ask for.
-func (f cscFlags) auth() (*csc.Auth, error) {
-	return cscAuth(*f.clientID, *f.secretFile, *f.username, *f.passwordFile)
+func (f cscFlags) auth(env Env) (*csc.Auth, error) {
+	return cscAuth(env, *f.clientID, *f.secretFile, *f.username, *f.passwordFile)
 }
 
 // cscAuth is how a csc: key signs in: the client credentials grant or a
 // basic login (auth/login). Secrets are read from files (never a flag
 // value, which other users can see).
-func cscAuth(clientID, secretFile, username, passwordFile string) (*csc.Auth, error) {
+func cscAuth(env Env, clientID, secretFile, username, passwordFile string) (*csc.Auth, error) {
 	basic := username != "" || passwordFile != ""
 	client := clientID != "" || secretFile != ""
 	switch {
 	case basic && client:
-		return nil, errors.New("csc: give either --client-id and --client-secret-file or --username and --password-file")
+		return nil, env.errorf("csc: give either --client-id and --client-secret-file or --username and --password-file")
 	case basic:
 		if username == "" || passwordFile == "" {
-			return nil, errors.New("csc: basic login needs --username and --password-file")
+			return nil, env.errorf("csc: basic login needs --username and --password-file")
 		}
-		pw, err := readSecretFile("password file", passwordFile)
+		pw, err := readSecretFile(env, env.T("password file"), passwordFile)
 		if err != nil {
 			return nil, err
 		}
 		return &csc.Auth{Username: username, Password: pw}, nil
 	}
 	if clientID == "" || secretFile == "" {
-		return nil, errors.New("csc: keys need --client-id and --client-secret-file (or --username and --password-file)")
+		return nil, env.errorf("csc: keys need --client-id and --client-secret-file (or --username and --password-file)")
 	}
-	secret, err := readSecretFile("client secret file", secretFile)
+	secret, err := readSecretFile(env, env.T("client secret file"), secretFile)
 	if err != nil {
 		return nil, err
 	}
@@ -225,7 +228,7 @@ func cscAuth(clientID, secretFile, username, passwordFile string) (*csc.Auth, er
 
 // readSecretFile reads a secret without its line end; the file's buffer is
 // zeroed, the caller zeroes the result after use.
-func readSecretFile(what, path string) ([]byte, error) {
+func readSecretFile(env Env, what, path string) ([]byte, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
@@ -233,7 +236,7 @@ func readSecretFile(what, path string) ([]byte, error) {
 	out := append([]byte(nil), bytes.TrimRight(b, "\r\n")...)
 	signing.Zero(b)
 	if len(out) == 0 {
-		return nil, fmt.Errorf("%s %s is empty", what, path)
+		return nil, env.errorf("%s %s is empty", what, path)
 	}
 	return out, nil
 }
@@ -249,12 +252,12 @@ func withOTP(env Env, pin signing.PINFunc, otpFile string) signing.PINFunc {
 		}
 		if otpFile != "" {
 			if used {
-				return nil, fmt.Errorf("OTP file %s was used already: a one-time password serves once", otpFile)
+				return nil, env.errorf("OTP file %s was used already: a one-time password serves once", otpFile)
 			}
 			used = true
-			return readSecretFile("OTP file", otpFile)
+			return readSecretFile(env, env.T("OTP file"), otpFile)
 		}
-		what := fmt.Sprintf("One-time password for %q at %s", req.Key, req.Token)
+		what := env.Tf("One-time password for %q at %s", req.Key, req.Token)
 		if req.Hint != "" {
 			what += " (" + req.Hint + ")"
 		}

@@ -42,8 +42,21 @@ func openPTY(t *testing.T) (master, slave *os.File) {
 }
 
 // TestPINFromTerminal: without --pin-file the password is read from the
-// terminal, and what is typed is not echoed.
+// terminal, asked in the user's language, and what is typed is not echoed.
 func TestPINFromTerminal(t *testing.T) {
+	for _, tc := range []struct {
+		vars   map[string]string
+		prompt string
+	}{
+		{cLocale, "Password for"},
+		{german, "Passwort für"},
+		{slovenian, "Geslo za"},
+	} {
+		t.Run(tc.vars["LANG"], func(t *testing.T) { pinFromTerminal(t, tc.vars, tc.prompt) })
+	}
+}
+
+func pinFromTerminal(t *testing.T, vars map[string]string, prompt string) {
 	f := newFixture(t)
 	master, slave := openPTY(t)
 	var screen bytes.Buffer
@@ -57,7 +70,7 @@ func TestPINFromTerminal(t *testing.T) {
 	go func() {
 		for i := 0; i < 500; i++ {
 			mu.Lock()
-			prompted := strings.Contains(screen.String(), "Password for")
+			prompted := strings.Contains(screen.String(), prompt)
 			mu.Unlock()
 			if prompted {
 				master.Write([]byte("1234\n"))
@@ -70,7 +83,8 @@ func TestPINFromTerminal(t *testing.T) {
 	out := filepath.Join(f.dir, "out.pdf")
 	var o, e bytes.Buffer
 	env := cli.Env{Stdin: strings.NewReader(""), Stdout: &o, Stderr: &e,
-		TTY: func() (io.ReadWriteCloser, int, error) { return nopCloser{slave}, int(slave.Fd()), nil }}
+		TTY:    func() (io.ReadWriteCloser, int, error) { return nopCloser{slave}, int(slave.Fd()), nil },
+		Getenv: func(k string) string { return vars[k] }}
 	if code := cli.Run(env, []string{"sign", "--key", "pkcs12:" + f.p12EC, in, out}); code != 0 {
 		t.Fatalf("exit %d: %s", code, e.String())
 	}
@@ -78,7 +92,7 @@ func TestPINFromTerminal(t *testing.T) {
 	mu.Lock()
 	shown := screen.String()
 	mu.Unlock()
-	if !strings.Contains(shown, "Password for Max Mustermann.p12") {
+	if !strings.Contains(shown, prompt+" Max Mustermann.p12: ") {
 		t.Errorf("prompt not shown on the terminal: %q", shown)
 	}
 	if strings.Contains(shown, "1234") {
@@ -94,12 +108,22 @@ func TestPINFromTerminal(t *testing.T) {
 func TestNoTerminalNoPINFile(t *testing.T) {
 	f := newFixture(t)
 	in := f.pdf("in.pdf", 1)
-	var o, e bytes.Buffer
-	env := cli.Env{Stdin: strings.NewReader(""), Stdout: &o, Stderr: &e,
-		TTY: func() (io.ReadWriteCloser, int, error) { return nil, -1, os.ErrNotExist }}
-	code := cli.Run(env, []string{"sign", "--key", "pkcs12:" + f.p12EC, in, filepath.Join(f.dir, "out.pdf")})
-	if code != cli.ExitError || !strings.Contains(e.String(), "--pin-file") {
-		t.Fatalf("exit %d: %s", code, e.String())
+	for _, tc := range []struct {
+		vars map[string]string
+		want string
+	}{
+		{cLocale, "no terminal to ask for the PIN: use --pin-file FILE"},
+		{german, "kein Terminal, um nach der PIN zu fragen: verwenden Sie --pin-file DATEI"},
+		{slovenian, "ni terminala za vnos PIN-a: uporabite --pin-file DATOTEKA"},
+	} {
+		var o, e bytes.Buffer
+		env := cli.Env{Stdin: strings.NewReader(""), Stdout: &o, Stderr: &e,
+			TTY:    func() (io.ReadWriteCloser, int, error) { return nil, -1, os.ErrNotExist },
+			Getenv: func(k string) string { return tc.vars[k] }}
+		code := cli.Run(env, []string{"sign", "--key", "pkcs12:" + f.p12EC, in, filepath.Join(f.dir, "out.pdf")})
+		if code != cli.ExitError || !strings.Contains(e.String(), tc.want) {
+			t.Errorf("%s: exit %d: %s", tc.vars["LANG"], code, e.String())
+		}
 	}
 }
 

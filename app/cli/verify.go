@@ -2,7 +2,6 @@ package cli
 
 import (
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -114,50 +113,52 @@ func (s *stringsFlag) Set(v string) error { *s = append(*s, v); return nil }
 var TrustListHTTPClient *http.Client
 
 func runVerify(env Env, args []string) int {
-	fs := newFlagSet(env, "verify", "[--json] [--trust FILE.pem]... [--crl FILE]... [--online] [--at TIME] [--data DATA] [--eu-trust-lists --lotl-signers FILE.pem [--lotl-url URL] [--trust-list-cache DIR] [--offline]] [--report OUT.pdf|OUT.html] [--lang en|de] [--dir DIR] FILE...")
-	asJSON := fs.Bool("json", false, "print JSON: an object per file (an array for several files)")
+	fs := newFlagSet(env, "verify", env.T("[--json] [--trust FILE.pem]... [--crl FILE]... [--online] [--at TIME] [--data DATA] [--eu-trust-lists --lotl-signers FILE.pem [--lotl-url URL] [--trust-list-cache DIR] [--offline]] [--report OUT.pdf|OUT.html] [--lang en|de|sl] [--dir DIR] FILE..."))
+	asJSON := fs.Bool("json", false, env.T("print JSON: an object per file (an array for several files)"))
 	var trust, crls stringsFlag
-	fs.Var(&trust, "trust", "trust the certificates in this PEM `file` besides the system's store (repeatable)")
-	fs.Var(&crls, "crl", "check revocation with this CRL `file` (repeatable)")
-	online := fs.Bool("online", false, "fetch revocation data (OCSP, CRL) from the certificates' addresses")
-	at := fs.String("at", "", "validate as of `TIME` (RFC 3339, or YYYY-MM-DD for 00:00 UTC) instead of now")
-	data := fs.String("data", "", "the signed `DATA` file of a detached signature (.p7s); default: the .p7s name without .p7s")
-	reportPath := fs.String("report", "", "also write a report a notary can file to `FILE` (.html or .pdf)")
-	lang := fs.String("lang", "", "language of the summary and the report: en or de (default from LANG)")
-	extract := fs.Int("extract-revision", 0, "write revision `N` (a signature's \"revision\") of the PDF to --out instead of verifying")
-	out := fs.String("out", "", "the `FILE` --extract-revision writes; it must not exist")
-	euTL := fs.Bool("eu-trust-lists", false, "trust the qualified CAs of the EU trusted lists and take the qualified status from them (needs --lotl-signers)")
-	lotlSigners := fs.String("lotl-signers", "", "the certificates allowed to sign the EU list of trusted lists, as the Official Journal of the EU publishes them, in `FILE.pem`")
-	lotlURL := fs.String("lotl-url", "", "the EU list of trusted lists at `URL` (default "+trustlist.DefaultLOTLURL+")")
-	tlCache := fs.String("trust-list-cache", "", "keep the trusted lists in `DIR` (default "+app.DefaultTrustListCache()+")")
-	offline := fs.Bool("offline", false, "use only the trusted lists an earlier run cached, however old")
-	dir := fs.String("dir", "", "also verify every PDF, .p7s, .p7m, .asice and .sce file under `DIR` (recursively), listed by result")
-	files, err := parse(fs, args)
+	fs.Var(&trust, "trust", env.T("trust the certificates in this PEM `file` besides the system's store (repeatable)"))
+	fs.Var(&crls, "crl", env.T("check revocation with this CRL `file` (repeatable)"))
+	online := fs.Bool("online", false, env.T("fetch revocation data (OCSP, CRL) from the certificates' addresses"))
+	at := fs.String("at", "", env.T("validate as of `TIME` (RFC 3339, or YYYY-MM-DD for 00:00 UTC) instead of now"))
+	data := fs.String("data", "", env.T("the signed `DATA` file of a detached signature (.p7s); default: the .p7s name without .p7s"))
+	reportPath := fs.String("report", "", env.T("also write a report a notary can file to `FILE` (.html or .pdf)"))
+	lang := fs.String("lang", "", env.T("language of the messages, the summary and the report: en, de or sl (default from SIEGEL_LANG, LC_ALL, LC_MESSAGES or LANG)"))
+	extract := fs.Int("extract-revision", 0, env.T("write revision `N` (a signature's \"revision\") of the PDF to --out instead of verifying"))
+	out := fs.String("out", "", env.T("the `FILE` --extract-revision writes; it must not exist"))
+	euTL := fs.Bool("eu-trust-lists", false, env.T("trust the qualified CAs of the EU trusted lists and take the qualified status from them (needs --lotl-signers)"))
+	lotlSigners := fs.String("lotl-signers", "", env.T("the certificates allowed to sign the EU list of trusted lists, as the Official Journal of the EU publishes them, in `FILE.pem`"))
+	lotlURL := fs.String("lotl-url", "", env.Tf("the EU list of trusted lists at `URL` (default %s)", trustlist.DefaultLOTLURL))
+	tlCache := fs.String("trust-list-cache", "", env.Tf("keep the trusted lists in `DIR` (default %s)", app.DefaultTrustListCache()))
+	offline := fs.Bool("offline", false, env.T("use only the trusted lists an earlier run cached, however old"))
+	dir := fs.String("dir", "", env.T("also verify every PDF, .p7s, .p7m, .asice and .sce file under `DIR` (recursively), listed by result"))
+	files, err := parse(env, fs, args)
 	if err != nil {
 		return usageError(env, fs, err)
 	}
 	if *dir != "" && (*data != "" || *extract != 0) {
-		return usageError(env, fs, errors.New("--dir does not go with --data or --extract-revision"))
+		return usageError(env, fs, env.errorf("--dir does not go with --data or --extract-revision"))
 	}
 	if len(files) == 0 && *dir == "" {
 		fs.Usage()
-		return usageError(env, fs, errors.New("no file given"))
+		return usageError(env, fs, env.errorf("no file given"))
 	}
 	if *out != "" && *extract == 0 {
-		return usageError(env, fs, errors.New("--out goes with --extract-revision"))
+		return usageError(env, fs, env.errorf("--out goes with --extract-revision"))
 	}
 	if *data != "" && len(files) != 1 {
-		return usageError(env, fs, errors.New("--data needs exactly one signature file"))
+		return usageError(env, fs, env.errorf("--data needs exactly one signature file"))
 	}
 	if *reportPath != "" {
 		if e := strings.ToLower(*reportPath); !strings.HasSuffix(e, ".pdf") && !strings.HasSuffix(e, ".html") && !strings.HasSuffix(e, ".htm") {
-			return usageError(env, fs, errors.New("--report must name a .pdf or .html file"))
+			return usageError(env, fs, env.errorf("--report must name a .pdf or .html file"))
 		}
 	}
 	if *lang == "" {
-		*lang = locale()
-	} else if *lang != "en" && *lang != "de" {
-		return usageError(env, fs, errors.New("--lang must be en or de"))
+		*lang = env.language()
+	} else if l := supported(*lang); l == "" || l != *lang {
+		return usageError(env, fs, env.errorf("--lang must be en, de or sl"))
+	} else {
+		env.lang = l // the rest of the run speaks it too
 	}
 	if !*euTL {
 		for _, f := range []struct {
@@ -165,7 +166,7 @@ func runVerify(env Env, args []string) int {
 			set  bool
 		}{{"--lotl-signers", *lotlSigners != ""}, {"--lotl-url", *lotlURL != ""}, {"--trust-list-cache", *tlCache != ""}, {"--offline", *offline}} {
 			if f.set {
-				return usageError(env, fs, fmt.Errorf("%s goes with --eu-trust-lists", f.name))
+				return usageError(env, fs, env.errorf("%s goes with --eu-trust-lists", f.name))
 			}
 		}
 	}
@@ -175,7 +176,7 @@ func runVerify(env Env, args []string) int {
 			Offline: *offline, HTTPClient: TrustListHTTPClient}
 	}
 	if *at != "" {
-		t, err := parseTime(*at)
+		t, err := parseTime(env, *at)
 		if err != nil {
 			return usageError(env, fs, err)
 		}
@@ -185,13 +186,13 @@ func runVerify(env Env, args []string) int {
 		return extractRevision(env, fs, files, *extract, *out)
 	}
 	if err := opts.Check(); err != nil {
-		fmt.Fprintf(env.Stderr, "siegel: verify: %v\n", err)
+		fmt.Fprintf(env.Stderr, "siegel: %s\n", env.errText("verify", "", fmt.Errorf("verify: %w", err)))
 		return ExitUnreadable
 	}
 	if *dir != "" {
 		found, err := filesIn(*dir, opts)
 		if err != nil {
-			fmt.Fprintf(env.Stderr, "siegel: verify: %v\n", err)
+			fmt.Fprintf(env.Stderr, "siegel: %s\n", env.errText("verify", "", fmt.Errorf("verify: %w", err)))
 			return ExitUnreadable
 		}
 		files = append(files, found...)
@@ -206,13 +207,13 @@ func runVerify(env Env, args []string) int {
 		// ends the run, a national list that fails is a warning.
 		lists, err := app.LoadTrustLists(ctx, *opts.TrustLists)
 		if err != nil {
-			fmt.Fprintf(env.Stderr, "siegel: verify: %v\n", err)
+			fmt.Fprintf(env.Stderr, "siegel: %s\n", env.errText("verify", "", fmt.Errorf("verify: %w", err)))
 			return ExitUnreadable
 		}
 		opts.Lists = lists
 		tlWarnings = lists.Problems()
 		for _, w := range tlWarnings {
-			fmt.Fprintf(env.Stderr, "siegel: warning: %s\n", w)
+			fmt.Fprintf(env.Stderr, "siegel: %s: %s\n", env.T("warning"), w)
 		}
 		for _, s := range lists.Sources() {
 			tlMeta = append(tlMeta, report.TrustList{LOTL: s.LOTL, Territory: s.Territory, URL: s.URL,
@@ -229,17 +230,17 @@ func runVerify(env Env, args []string) int {
 		}
 		e.Report, e.Err = app.Verify(ctx, file, opts)
 		if e.Err != nil {
-			msg := e.Err.Error()
-			if !strings.HasPrefix(msg, "verify ") {
-				msg = fmt.Sprintf("verify %s: %s", file, msg)
+			// Framed "verify FILE: …" once; the JSON and the report
+			// keep this English text, the terminal gets errText.
+			if !strings.HasPrefix(e.Err.Error(), "verify ") {
+				e.Err = fmt.Errorf("verify %s: %w", file, e.Err)
 			}
-			e.Err = errors.New(msg)
-			fmt.Fprintf(env.Stderr, "siegel: %s\n", msg)
+			fmt.Fprintf(env.Stderr, "siegel: %s\n", env.errText("verify", file, e.Err))
 		} else if !*asJSON && *dir == "" {
 			// Each file's summary as soon as it is known, in order with
 			// the error lines.
 			if err := report.WriteText(env.Stdout, e, *lang, colour); err != nil {
-				fmt.Fprintf(env.Stderr, "siegel: verify: %v\n", err)
+				fmt.Fprintf(env.Stderr, "siegel: %s\n", env.errText("verify", "", fmt.Errorf("verify: %w", err)))
 				return ExitUnreadable
 			}
 		}
@@ -250,8 +251,8 @@ func runVerify(env Env, args []string) int {
 		// Sorted by result, worst first, so that what needs a look leads.
 		slices.SortStableFunc(entries, func(a, b report.Entry) int { return resultRank(a) - resultRank(b) })
 		if !*asJSON {
-			if err := writeGrouped(env.Stdout, entries, *lang, colour); err != nil {
-				fmt.Fprintf(env.Stderr, "siegel: verify: %v\n", err)
+			if err := writeGrouped(env, env.Stdout, entries, *lang, colour); err != nil {
+				fmt.Fprintf(env.Stderr, "siegel: %s\n", env.errText("verify", "", fmt.Errorf("verify: %w", err)))
 				return ExitUnreadable
 			}
 		}
@@ -274,7 +275,7 @@ func runVerify(env Env, args []string) int {
 		enc := json.NewEncoder(env.Stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(v); err != nil {
-			fmt.Fprintf(env.Stderr, "siegel: verify: %v\n", err)
+			fmt.Fprintf(env.Stderr, "siegel: %s\n", env.errText("verify", "", fmt.Errorf("verify: %w", err)))
 			return ExitUnreadable
 		}
 	}
@@ -296,7 +297,7 @@ func runVerify(env Env, args []string) int {
 			}
 		}
 		if err := report.WriteFile(*reportPath, m, entries, inputs); err != nil {
-			fmt.Fprintf(env.Stderr, "siegel: %v\n", err)
+			fmt.Fprintf(env.Stderr, "siegel: %s\n", env.errText("", "", err))
 			return ExitUnreadable
 		}
 	}
@@ -309,17 +310,17 @@ func runVerify(env Env, args []string) int {
 func extractRevision(env Env, fs *flag.FlagSet, files []string, n int, out string) int {
 	switch {
 	case n < 1:
-		return usageError(env, fs, errors.New("--extract-revision needs a revision number from 1"))
+		return usageError(env, fs, env.errorf("--extract-revision needs a revision number from 1"))
 	case out == "":
-		return usageError(env, fs, errors.New("--extract-revision needs --out FILE"))
+		return usageError(env, fs, env.errorf("--extract-revision needs --out FILE"))
 	case len(files) != 1:
-		return usageError(env, fs, errors.New("--extract-revision needs exactly one PDF"))
+		return usageError(env, fs, env.errorf("--extract-revision needs exactly one PDF"))
 	}
 	if err := verify.ExtractRevision(files[0], n, out); err != nil {
-		fmt.Fprintf(env.Stderr, "siegel: %v\n", err)
+		fmt.Fprintf(env.Stderr, "siegel: %s\n", env.errText("", "", err))
 		return ExitUnreadable
 	}
-	fmt.Fprintf(env.Stdout, "%s: revision %d written to %s\n", files[0], n, out)
+	fmt.Fprintln(env.Stdout, env.Tf("%s: revision %d written to %s", files[0], n, out))
 	return ExitOK
 }
 
@@ -399,14 +400,14 @@ func trustSourcesJSON(files []string, lists []report.TrustList) []jsonTrustSourc
 }
 
 // parseTime reads --at: RFC 3339, or a date for its start in UTC.
-func parseTime(s string) (time.Time, error) {
+func parseTime(env Env, s string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, nil
 	}
 	if t, err := time.Parse("2006-01-02", s); err == nil {
 		return t, nil
 	}
-	return time.Time{}, fmt.Errorf("--at %q: not an RFC 3339 time (2026-11-26T10:00:00Z) or a date (2026-11-26)", s)
+	return time.Time{}, env.errorf("--at %q: not an RFC 3339 time (2026-11-26T10:00:00Z) or a date (2026-11-26)", s)
 }
 
 // isTerminal says whether w is a terminal, for colour.
@@ -488,20 +489,8 @@ func resultRank(e report.Entry) int {
 	return 1
 }
 
-// groupTitles are the headings of the groups of --dir, by language and
-// rank.
-var groupTitles = map[string][4]string{
-	"en": {"Failed", "Indeterminate", "Passed", "Could not be verified"},
-	"de": {"Ungültig", "Unbestimmt", "Gültig", "Nicht prüfbar"},
-}
-
-// writeGrouped writes entries, sorted by resultRank, under a heading per
-// result, and a line that counts them.
-func writeGrouped(w io.Writer, entries []report.Entry, lang string, colour bool) error {
-	titles, ok := groupTitles[lang]
-	if !ok {
-		titles = groupTitles["en"]
-	}
+func writeGrouped(env Env, w io.Writer, entries []report.Entry, lang string, colour bool) error {
+	titles := [4]string{env.T("Failed"), env.T("Indeterminate"), env.T("Passed"), env.T("Could not be verified")}
 	var counts [4]int
 	for _, e := range entries {
 		counts[resultRank(e)]++
@@ -517,7 +506,7 @@ func writeGrouped(w io.Writer, entries []report.Entry, lang string, colour bool)
 			last = r
 		}
 		if e.Err != nil {
-			fmt.Fprintf(w, "%s\n", e.Err)
+			fmt.Fprintln(w, env.errText("verify", e.File, e.Err))
 			continue
 		}
 		if err := report.WriteText(w, e, lang, colour); err != nil {
@@ -527,10 +516,7 @@ func writeGrouped(w io.Writer, entries []report.Entry, lang string, colour bool)
 	if last >= 0 {
 		fmt.Fprintln(w)
 	}
-	total := "%d files: %d failed, %d indeterminate, %d passed, %d could not be verified\n"
-	if lang == "de" {
-		total = "%d Dateien: %d ungültig, %d unbestimmt, %d gültig, %d nicht prüfbar\n"
-	}
-	_, err := fmt.Fprintf(w, total, len(entries), counts[0], counts[1], counts[2], counts[3])
+	_, err := fmt.Fprintln(w, env.Tf("%d files: %d failed, %d indeterminate, %d passed, %d could not be verified",
+		len(entries), counts[0], counts[1], counts[2], counts[3]))
 	return err
 }

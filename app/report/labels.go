@@ -4,11 +4,14 @@ import (
 	"fmt"
 	"strings"
 
+	"golang.org/x/text/feature/plural"
+	"golang.org/x/text/language"
+
 	"github.com/siegel-app/siegel/signing/verify"
 )
 
 // labels are the words of a report in one language. The engine's problem
-// sentences stay English: they are its contract.
+// sentences and change phrases are translated apart, by app/verifytext.
 type labels struct {
 	lang, title, intro                                string
 	verifiedAt, validatedAt, software, anchors        string
@@ -29,6 +32,10 @@ type labels struct {
 	modNone, modAllowed, modDisallowed, modUnknown    string
 	revSource                                         map[string]string
 	revStatus                                         map[string]string
+	// counted are the words after a number of signatures by CLDR plural
+	// form: Slovenian has four (1 podpis, 2 podpisa, 3 podpisi, 5
+	// podpisov), where signatureOne and signatures give two.
+	counted map[plural.Form]string
 }
 
 var english = labels{
@@ -58,11 +65,12 @@ var english = labels{
 		verify.RevSourceFile: "from a given CRL file", verify.RevSourceNone: "no revocation data"},
 	revStatus: map[string]string{verify.RevStatusGood: "not revoked", verify.RevStatusRevoked: "revoked",
 		verify.RevStatusUnknown: "unknown", verify.RevStatusNotChecked: "not checked"},
+	counted: map[plural.Form]string{plural.One: "signature", plural.Other: "signatures"},
 }
 
 var german = labels{
 	lang: "de", title: "Prüfbericht elektronischer Signaturen",
-	intro:      "Dieser Bericht gibt das Ergebnis der Prüfung der elektronischen Signaturen der unten genannten Dateien wieder, wie Siegel es zum angegebenen Zeitpunkt festgestellt hat. Die Befunde der Prüfung sind englisch.",
+	intro:      "Dieser Bericht gibt das Ergebnis der Prüfung der elektronischen Signaturen der unten genannten Dateien wieder, wie Siegel es zum angegebenen Zeitpunkt festgestellt hat.",
 	verifiedAt: "Geprüft am", validatedAt: "Prüfzeitpunkt", software: "Geprüft mit",
 	anchors: "Vertrauensanker", systemStore: "Zertifikatsspeicher des Systems", file: "Datei", none: "keine",
 	revSources: "Sperrinformationen", embedded: "in den Dateien eingebettete Daten", crlFile: "Sperrliste",
@@ -87,14 +95,63 @@ var german = labels{
 		verify.RevSourceFile: "aus einer angegebenen Sperrliste", verify.RevSourceNone: "keine Sperrinformationen"},
 	revStatus: map[string]string{verify.RevStatusGood: "nicht gesperrt", verify.RevStatusRevoked: "gesperrt",
 		verify.RevStatusUnknown: "unbekannt", verify.RevStatusNotChecked: "nicht geprüft"},
+	counted: map[plural.Form]string{plural.One: "Signatur", plural.Other: "Signaturen"},
 }
 
-// labelsFor picks German for a language starting with "de".
+// The Slovenian words follow the terms of the Slovenian text of eIDAS
+// (Regulation (EU) No 910/2014): "potrdilo" for certificate, "preklic"
+// for revocation, "časovni žig", "zaupanja vredni seznami".
+var slovenian = labels{
+	lang: "sl", title: "Poročilo o preverjanju elektronskih podpisov",
+	intro:      "To poročilo navaja rezultat preverjanja elektronskih podpisov spodaj navedenih datotek, kot ga je ob navedenem času ugotovil program Siegel.",
+	verifiedAt: "Čas preverjanja", validatedAt: "Preverjeno za čas", software: "Preverjeno s programom",
+	anchors: "Sidra zaupanja", systemStore: "shramba potrdil sistema", file: "datoteka", none: "brez",
+	revSources: "Viri podatkov o preklicu", embedded: "podatki, vdelani v datoteke", crlFile: "datoteka CRL",
+	online: "prek spleta (OCSP, CRL)", offline: "nič ni bilo pridobljeno prek spleta", signedData: "Podpisani podatki",
+	notProcessed: "ni bilo mogoče obdelati", signatures: "Podpisi", signature: "Podpis",
+	docTimestamp: "Časovni žig dokumenta", result: "Rezultat", integrity: "Celovitost",
+	intact: "ohranjena: podpisani bajti in vrednost podpisa se ujemajo", notIntact: "ni ohranjena",
+	signer: "Podpisnik", issuer: "Izdajatelj", serial: "Serijska številka", chain: "Veriga potrdil",
+	noChain: "ni verige do sidra zaupanja", unknown: "neznan", signingTime: "Čas podpisa",
+	fromTimestamp: "iz časovnega žiga", claimed: "po navedbi podpisnika, ni dokazano",
+	notStated: "ni naveden", covers: "Obseg", revision: "revizija", changes: "Spremembe po podpisu",
+	level: "Raven", qualified: "Kvalificiranost", revocation: "Preklic", reason: "Razlog", page: "stran", field: "polje", signatureOne: "podpis",
+	problems: "Ugotovitve", passed: "veljaven", failedWord: "neveljaven", indeterminate: "nedoločen",
+	wholeFile: "celotna datoteka", wholeRevision: "celotna revizija; sledijo poznejše spremembe", partial: "del datoteke",
+	wholeContainer: "vse datoteke vsebnika",
+	modNone:        "brez", modAllowed: "samo dovoljene spremembe", modDisallowed: "nedovoljene spremembe",
+	modUnknown: "ni analizirano",
+	euAnchors:  "kvalificirani overitelji spodaj navedenih zaupanja vrednih seznamov EU", trustLists: "Zaupanja vredni seznami EU",
+	tlWarnings: "Opozorila k zaupanja vrednim seznamom", lotl: "seznam zaupanja vrednih seznamov", sequence: "zaporedna številka",
+	issued: "izdan", notUsed: "ni uporabljen",
+	revSource: map[string]string{verify.RevSourceEmbedded: "vdelano", verify.RevSourceOnline: "pridobljeno prek spleta",
+		verify.RevSourceFile: "iz podane datoteke CRL", verify.RevSourceNone: "ni podatkov o preklicu"},
+	revStatus: map[string]string{verify.RevStatusGood: "ni preklicano", verify.RevStatusRevoked: "preklicano",
+		verify.RevStatusUnknown: "neznano", verify.RevStatusNotChecked: "ni preverjeno"},
+	counted: map[plural.Form]string{plural.One: "podpis", plural.Two: "podpisa", plural.Few: "podpisi", plural.Other: "podpisov"},
+}
+
+// labelsFor picks German for a language starting with "de", Slovenian
+// for one starting with "sl" ("sl", "sl-SI", "sl_SI.UTF-8"), else English.
 func labelsFor(lang string) labels {
-	if strings.HasPrefix(strings.ToLower(lang), "de") {
+	switch lang := strings.ToLower(lang); {
+	case strings.HasPrefix(lang, "de"):
 		return german
+	case strings.HasPrefix(lang, "sl"):
+		return slovenian
 	}
 	return english
+}
+
+// signatureCount is n with the word for signatures in the plural form
+// the language uses for n, e.g. "3 podpisi", "5 podpisov".
+func (l labels) signatureCount(n int) string {
+	f := plural.Cardinal.MatchPlural(language.Make(l.lang), n, 0, 0, 0, 0)
+	w, ok := l.counted[f]
+	if !ok {
+		w = l.counted[plural.Other]
+	}
+	return fmt.Sprintf("%d %s", n, w)
 }
 
 // indication is the word with the ETSI names, e.g. "invalid

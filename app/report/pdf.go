@@ -14,7 +14,9 @@ import (
 // WritePDF writes the report as a PDF 1.4 of A4 text pages in the
 // standard fonts Helvetica and Helvetica-Bold with WinAnsiEncoding (ISO
 // 32000-1 §9.6.2.2, Annex D), which every reader has, so no font is
-// embedded. Characters outside WinAnsi are written as "?".
+// embedded. Five codes WinAnsi leaves unused carry letters Slovenian and
+// its neighbours need (see centralEurope); other characters outside
+// WinAnsi are written as "?".
 func WritePDF(w io.Writer, m Meta, entries []Entry) error {
 	d := build(m, entries)
 	l := labelsFor(m.Lang)
@@ -250,6 +252,12 @@ func charWidth(c byte) int {
 		return 333
 	case c == 0x96 || c == 0x80:
 		return 556
+	case c == 0x81 || c == 0x8F: // Č Ć
+		return 722
+	case c == 0x8D || c == 0x90: // č ć
+		return 500
+	case c == 0x9D: // đ
+		return 556
 	case c >= 0xC0 && c <= 0xDE: // capitals with accents: as wide as the widest
 		return 778
 	case c >= 0xDF:
@@ -287,7 +295,15 @@ var winAnsiHigh = map[rune]byte{
 	'‰': 0x89, 'Š': 0x8A, '‹': 0x8B, 'Œ': 0x8C, 'Ž': 0x8E, '‘': 0x91, '’': 0x92, '“': 0x93,
 	'”': 0x94, '•': 0x95, '–': 0x96, '—': 0x97, '˜': 0x98, '™': 0x99, 'š': 0x9A, '›': 0x9B,
 	'œ': 0x9C, 'ž': 0x9E, 'Ÿ': 0x9F,
+	// centralEurope
+	'Č': 0x81, 'č': 0x8D, 'Ć': 0x8F, 'ć': 0x90, 'đ': 0x9D,
 }
+
+// centralEurope gives codes that WinAnsiEncoding leaves undefined the
+// glyphs of č and its neighbours (š and ž are WinAnsi's own): the base
+// fonts' character set has them (Adobe's Core 14 AFMs), and a Slovenian
+// report needs č in most sentences.
+const centralEurope = "/Differences [129 /Ccaron 141 /ccaron 143 /Cacute 144 /cacute 157 /dcroat]"
 
 // writePDF writes the objects: catalog, page tree, two fonts, the
 // document information, then a page and its content stream for each page.
@@ -305,8 +321,9 @@ func writePDF(w io.Writer, pages [][]placed, title, producer string, m Meta) err
 	}
 	obj("<< /Type /Catalog /Pages 2 0 R >>")
 	obj(fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(kids, " "), len(pages)))
-	obj("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
-	obj("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>")
+	enc := "<< /Type /Encoding /BaseEncoding /WinAnsiEncoding " + centralEurope + " >>"
+	obj("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding " + enc + " >>")
+	obj("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding " + enc + " >>")
 	date := "D:" + m.Time.UTC().Format("20060102150405") + "Z"
 	obj(fmt.Sprintf("<< /Title %s /Producer %s /Creator (Siegel) /CreationDate (%s) >>", textString(title), textString(producer), date))
 	for i, p := range pages {

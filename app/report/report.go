@@ -3,7 +3,8 @@
 // prints, with the time of the verification, Siegel's version and the
 // trust sources used. It writes self-contained HTML (printable) and PDF
 // (its own small writer: text pages in the standard Helvetica font, so
-// nothing is embedded and no dependency is needed), in English or German.
+// nothing is embedded and no dependency is needed), in English, German
+// or Slovenian.
 package report
 
 import (
@@ -17,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/siegel-app/siegel/app/verifytext"
 	"github.com/siegel-app/siegel/signing/verify"
 )
 
@@ -29,7 +31,7 @@ type Meta struct {
 	At time.Time
 	// Version is Siegel's version, e.g. "0.1.0 (commit 8994855)".
 	Version string
-	// Lang is "de" for German, anything else English.
+	// Lang is "de" for German, "sl" for Slovenian, anything else English.
 	Lang string
 	// SystemStore says the system's certificate store was a trust source.
 	SystemStore bool
@@ -253,6 +255,7 @@ func build(m Meta, entries []Entry) docView {
 }
 
 func sigFacts(l labels, n int, s verify.Signature) sigView {
+	s = verifytext.Localize(l.lang, s) // the engine's problems and changes in the report's language
 	kind := l.signature
 	if s.DocTimestamp {
 		kind = l.docTimestamp

@@ -132,3 +132,51 @@ func TestWriteFile(t *testing.T) {
 		}
 	}
 }
+
+// TestSlovenian: "sl" gives the Slovenian report in every format; a
+// change phrase the engine gives without a translatable form (as here)
+// stays English.
+func TestSlovenian(t *testing.T) {
+	sl := meta
+	sl.Lang = "sl"
+	var b bytes.Buffer
+	if err := report.WriteHTML(&b, sl, hostile("a.pdf")); err != nil {
+		t.Fatal(err)
+	}
+	html := b.String()
+	for _, want := range []string{`<html lang="sl">`, "Poročilo o preverjanju elektronskih podpisov",
+		"neveljaven (TOTAL-FAILED/HASH_FAILURE)", "celotna revizija; sledijo poznejše spremembe (revizija 3)",
+		"nedovoljene spremembe: content of page 2 replaced", "iz časovnega žiga", "Čas podpisa", "Sidra zaupanja",
+		"datoteka anchors.pem", "prek spleta (OCSP, CRL)", "ni preverjeno (ni podatkov o preklicu)", "ni bilo mogoče obdelati"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("Slovenian HTML lacks %q", want)
+		}
+	}
+	b.Reset()
+	if err := report.WriteText(&b, hostile("a.pdf")[0], "sl", false); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"a.pdf: ✗ neveljaven (TOTAL-FAILED), 1 podpis", "Podpisnik", "Preklic"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("Slovenian text lacks %q:\n%s", want, b.String())
+		}
+	}
+
+	pdftotext := testenv.Need(t, "pdftotext")["pdftotext"]
+	out := filepath.Join(t.TempDir(), "porocilo.pdf")
+	if err := report.WriteFile(out, sl, hostile("a.pdf"), nil); err != nil {
+		t.Fatal(err)
+	}
+	judge.QPDFCheck(t, out)
+	text, err := exec.Command(pdftotext, "-enc", "UTF-8", out, "-").CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, text)
+	}
+	flat := strings.Join(strings.Fields(string(text)), "")
+	for _, want := range []string{"Poročiloopreverjanju", "Časpodpisa", "Sidrazaupanja", "neveljaven(TOTAL-FAILED/HASH_FAILURE)",
+		"celotnarevizija;sledijopoznejšespremembe(revizija3)", "Podpisnik", "stran1/1"} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("Slovenian PDF lacks %q:\n%s", want, text)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/siegel-app/siegel/app/verifytext"
 	"github.com/siegel-app/siegel/signing/verify"
 )
 
@@ -47,16 +48,13 @@ func WriteText(w io.Writer, e Entry, lang string, colour bool) error {
 		return ansiBold + s + ansiReset
 	}
 	var b strings.Builder
-	count := strings.ToLower(l.signatures)
-	if len(rep.Signatures) == 1 {
-		count = l.signatureOne
-	}
-	fmt.Fprintf(&b, "%s: %s, %d %s\n", bold(rep.File), paint(rep.Indication, mark(rep.Indication)+" "+l.indication(rep.Indication, "")),
-		len(rep.Signatures), count)
+	fmt.Fprintf(&b, "%s: %s, %s\n", bold(rep.File), paint(rep.Indication, mark(rep.Indication)+" "+l.indication(rep.Indication, "")),
+		l.signatureCount(len(rep.Signatures)))
 	if e.Data != "" {
 		fmt.Fprintf(&b, "  %s: %s\n", l.signedData, e.Data)
 	}
 	for i, s := range rep.Signatures {
+		s = verifytext.Localize(l.lang, s)
 		v := sigFacts(l, i+1, s)
 		fmt.Fprintf(&b, "  %s %s: %s\n", paint(s.Indication, mark(s.Indication)), bold(v.Title), paint(s.Indication, v.Result))
 		// The terminal gets the short form; the filed report has all.

@@ -115,6 +115,7 @@ type Finding struct {
 	Severity  Severity
 	Message   string // English, for a non-expert
 	MessageDE string // German
+	MessageSL string // Slovenian
 	Objects   []int  // object numbers where it was found, when known
 	Pages     []int  // 1-based page numbers, when known
 }
@@ -147,9 +148,72 @@ func (r *Report) Has(code string) (Finding, bool) {
 	return Finding{}, false
 }
 
-// message returns the English and German sentence for code; n is how many
-// things were found, names a few of them.
-func message(code string, n int, names string) (en, de string) {
+// message returns the English, German and Slovenian sentence for code; n
+// is how many things were found, names a few of them.
+func message(code string, n int, names string) (en, de, sl string) {
+	en, de = messageEnDe(code, n, names)
+	return en, de, messageSL(code, n, names)
+}
+
+// messageSL is the Slovenian sentence for code, with Slovenian's four
+// number forms (one, two, three or four, five and more).
+func messageSL(code string, n int, names string) string {
+	switch code {
+	case CodeJavaScript:
+		return "Dokument vsebuje JavaScript, ki lahko glede na pregledovalnik spremeni, kaj je prikazano."
+	case CodeOpenAction:
+		return "Dokument ob odprtju izvede dejanje (na primer odpre povezavo ali pošlje obrazec)."
+	case CodeAdditionalActions:
+		return pluralSL(n, "Na enem mestu dokument izvaja", "Na %d mestih dokument izvaja", "Na %d mestih dokument izvaja", "Na %d mestih dokument izvaja") + " dejanja ob dogodkih, kot sta odprtje strani ali izhod iz polja."
+	case CodeLaunchAction:
+		return "Dokument lahko zažene druge programe ali odpre druge datoteke."
+	case CodeXFA:
+		return "Dokument vsebuje obrazec XFA, ki ga mnogi pregledovalniki prikažejo drugače ali sploh ne."
+	case CodeEmbeddedFiles:
+		return "Dokument vsebuje " + pluralSL(n, "priloženo datoteko, ki je prav tako podpisana, vendar ni prikazana", "%d priloženi datoteki, ki sta prav tako podpisani, vendar nista prikazani",
+			"%d priložene datoteke, ki so prav tako podpisane, vendar niso prikazane", "%d priloženih datotek, ki so prav tako podpisane, vendar niso prikazane") + " na straneh."
+	case CodeHiddenLayers:
+		return "Dokument ima " + pluralSL(n, "izklopljeno plast", "%d izklopljeni plasti", "%d izklopljene plasti", "%d izklopljenih plasti") + "; vsebina zdaj ni prikazana, vendar jo je mogoče vklopiti."
+	case CodeHiddenAnnotations:
+		// Counted in brackets: "opomba" and "element" differ in gender.
+		return "Dokument ima " + pluralSL(n, "skrito opombo ali element obrazca, ki ga", "skrite opombe ali elemente obrazca (%d), ki jih",
+			"skrite opombe ali elemente obrazca (%d), ki jih", "skrite opombe ali elemente obrazca (%d), ki jih") + " zaslon ne prikaže."
+	case CodeFieldsNoAppearance:
+		return pluralSL(n, "Polje obrazca nima", "%d polji obrazca nimata", "%d polja obrazca nimajo", "%d polj obrazca nima") + " stalnega videza; vsak pregledovalnik vrednosti prikaže po svoje."
+	case CodeFontsNotEmbedded:
+		return pluralSL(n, "Pisava ni vdelana", "%d pisavi nista vdelani", "%d pisave niso vdelane", "%d pisav ni vdelanih") + " (" + names + "); drugi računalniki lahko besedilo prikažejo v drugi pisavi."
+	case CodeEarlierRevisions:
+		return "Datoteka je bila po prvem shranjevanju spremenjena " + pluralSL(n, "enkrat", "%d-krat", "%d-krat", "%d-krat") + "; prejšnje različice so shranjene v njej."
+	case CodeEarlierSignatures:
+		return "Dokument že nosi " + pluralSL(n, "podpis", "%d podpisa", "%d podpise", "%d podpisov") + "."
+	case CodeDocMDPForbids:
+		return "Dokument je certificiran in ne dovoljuje sprememb; nov podpis bi razveljavil certifikacijo."
+	case CodeEncrypted:
+		return "Dokument je šifriran; Siegel njegove vsebine ne more ne preveriti ne podpisati."
+	case CodeDamagedXref:
+		return "Datoteka je poškodovana; pregledovalniki jo popravijo vsak po svoje, zato lahko prikažejo različno vsebino."
+	}
+	return code
+}
+
+// pluralSL picks the Slovenian form for n: one (1, 101, …), two (2,
+// 102, …), few (3, 4, 103, …) or many, with n filled into the last three.
+func pluralSL(n int, one, two, few, many string) string {
+	if n == 1 {
+		return one
+	}
+	switch n % 100 {
+	case 1: // 101, 201: the one forms name no number; the many form is close enough
+		return fmt.Sprintf(many, n)
+	case 2:
+		return fmt.Sprintf(two, n)
+	case 3, 4:
+		return fmt.Sprintf(few, n)
+	}
+	return fmt.Sprintf(many, n)
+}
+
+func messageEnDe(code string, n int, names string) (en, de string) {
 	switch code {
 	case CodeJavaScript:
 		return "The document contains JavaScript, which can change what is shown depending on the viewer.",
@@ -260,8 +324,8 @@ func (c *collector) findings() []Finding {
 			}
 			names += n
 		}
-		en, de := message(code, len(e.keys), names)
-		out = append(out, Finding{Code: code, Severity: severities[code], Message: en, MessageDE: de,
+		en, de, sl := message(code, len(e.keys), names)
+		out = append(out, Finding{Code: code, Severity: severities[code], Message: en, MessageDE: de, MessageSL: sl,
 			Objects: sortedKeys(e.objects), Pages: sortedKeys(e.pages)})
 	}
 	sort.Slice(out, func(i, j int) bool {

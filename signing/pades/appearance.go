@@ -21,7 +21,8 @@ import (
 func appearance(w *writer, v *Visible, matrix Array) (Ref, error) {
 	res := Dict{"Font": Dict{"F1": Dict{
 		"Type": Name("Font"), "Subtype": Name("Type1"),
-		"BaseFont": Name("Helvetica"), "Encoding": Name("WinAnsiEncoding"),
+		"BaseFont": Name("Helvetica"), "Encoding": Dict{"Type": Name("Encoding"),
+			"BaseEncoding": Name("WinAnsiEncoding"), "Differences": centralEurope},
 	}}}
 	var img *imageXObject
 	if len(v.Image) > 0 {
@@ -127,12 +128,25 @@ func wrap(lines []string, n int) []string {
 	return out
 }
 
-// winAnsi encodes s for the standard font's WinAnsiEncoding; characters
-// outside it become '?'.
+// centralEurope gives codes that WinAnsiEncoding leaves undefined the
+// glyphs of č and its neighbours (Š, š, Ž, ž are WinAnsi's own), which
+// the standard fonts have (Adobe's Core 14 AFMs): Slovenian, Croatian
+// and Czech names need them on a stamp.
+var (
+	centralEurope = Array{int64(0x81), Name("Ccaron"), int64(0x8D), Name("ccaron"),
+		int64(0x8F), Name("Cacute"), int64(0x90), Name("cacute"), int64(0x9D), Name("dcroat")}
+	centralEuropeCodes = map[rune]byte{'Č': 0x81, 'č': 0x8D, 'Ć': 0x8F, 'ć': 0x90, 'đ': 0x9D}
+)
+
+// winAnsi encodes s for the stamp font: WinAnsiEncoding and centralEurope;
+// other characters become '?'.
 func winAnsi(s string) string {
 	out := make([]byte, 0, len(s))
 	for _, r := range s {
 		b, ok := charmap.Windows1252.EncodeRune(r)
+		if !ok {
+			b, ok = centralEuropeCodes[r]
+		}
 		if !ok {
 			b = '?'
 		}

@@ -311,7 +311,7 @@ func (c *container) setCoverage(s *Signature, covers map[string]bool) {
 		return
 	}
 	s.Coverage = Partial
-	s.note(fmt.Sprintf("The signature does not cover these files of the container: %s.", quoteList(missing)))
+	s.note(tf("The signature does not cover these files of the container: %s.", quoteList(missing)))
 }
 
 func quoteList(names []string) string {

@@ -98,12 +98,12 @@ func (v *pdfVerifier) asicCAdES(c *container, name string) Signature {
 	s := Signature{Field: name, Indication: TotalPassed, Coverage: Partial, Modifications: Modifications{Kind: ModNone}, Level: "CAdES"}
 	der, err := c.read(name, maxASiCMeta)
 	if err != nil {
-		s.set(TotalFailed, FormatFailure, fmt.Sprintf("The signature file cannot be read: %v.", err))
+		s.set(TotalFailed, FormatFailure, tf("The signature file cannot be read: %v.", err))
 		return s
 	}
 	sd, err := cms.Parse(der)
 	if err != nil {
-		s.set(TotalFailed, FormatFailure, fmt.Sprintf("The signature value cannot be read: %v.", err))
+		s.set(TotalFailed, FormatFailure, tf("The signature value cannot be read: %v.", err))
 		return s
 	}
 	s.Signer = signerOf(sd.Signer())
@@ -118,24 +118,24 @@ func (v *pdfVerifier) asicCAdES(c *container, name string) Signature {
 	}
 	sort.Strings(found)
 	if len(found) != 1 {
-		why := fmt.Sprintf("%d ASiCManifest files name it in their SigReference, where one must", len(found))
+		why := []Text{tf("%d ASiCManifest files name it in their SigReference, where one must", len(found))}
 		for mname, err := range bad {
-			why += fmt.Sprintf("; %s cannot be read: %v", mname, err)
+			why = append(why, tf("%s cannot be read: %v", mname, err))
 		}
-		s.set(TotalFailed, FormatFailure, "The signature's manifest is not found: "+why+".")
+		s.set(TotalFailed, FormatFailure, tf("The signature's manifest is not found: %s.", why))
 		return s
 	}
 	mname := found[0]
 	m := manifests[mname]
 	mbytes, err := c.read(mname, maxASiCMeta)
 	if err != nil {
-		s.set(TotalFailed, FormatFailure, fmt.Sprintf("The manifest cannot be read: %v.", err))
+		s.set(TotalFailed, FormatFailure, tf("The manifest cannot be read: %v.", err))
 		return s
 	}
 	got, _ := v.detachedCMS(der, sd, func(w io.Writer) error { _, err := w.Write(mbytes); return err })
 	got.Field = name
 	if got.SubIndication == HashFailure {
-		got.Problems[len(got.Problems)-1] = fmt.Sprintf("The signature is not over the manifest %s: its digest is not the one signed.", mname)
+		got.replaceLast(tf("The signature is not over the manifest %s: its digest is not the one signed.", mname))
 	}
 	s = got
 	s.Coverage = Partial
@@ -147,13 +147,13 @@ func (v *pdfVerifier) asicCAdES(c *container, name string) Signature {
 	for _, r := range m.Refs {
 		fname, ok := containerName(r.URI)
 		if !ok {
-			s.set(TotalFailed, FormatFailure, fmt.Sprintf("The manifest references %q, which is not a file of the container.", truncate(r.URI, 80)))
+			s.set(TotalFailed, FormatFailure, tf("The manifest references %q, which is not a file of the container.", truncate(r.URI, 80)))
 			continue
 		}
 		checkFileDigest(c, &s, fname, r.DigestMethod.Algorithm, r.DigestValue, covers)
 	}
 	if len(m.Refs) == 0 {
-		s.set(TotalFailed, FormatFailure, "The manifest references no file.")
+		s.set(TotalFailed, FormatFailure, tf("The manifest references no file."))
 	}
 	c.setCoverage(&s, covers)
 	if !s.Intact || s.failed() {
@@ -169,29 +169,29 @@ func checkFileDigest(c *container, s *Signature, fname, alg, value string, cover
 	h, ok := xmldsig.DigestAlgorithms[alg]
 	if !ok {
 		s.Intact = false
-		s.set(Indeterminate, CryptoConstraintsFailure, fmt.Sprintf("The digest method %q for %s is not supported.", truncate(alg, 80), fname))
+		s.set(Indeterminate, CryptoConstraintsFailure, tf("The digest method %q for %s is not supported.", truncate(alg, 80), fname))
 		return
 	}
 	want, err := base64.StdEncoding.DecodeString(xmldsig.StripSpace(value))
 	if err != nil {
 		s.Intact = false
-		s.set(TotalFailed, FormatFailure, fmt.Sprintf("The digest value for %s cannot be read: %v.", fname, err))
+		s.set(TotalFailed, FormatFailure, tf("The digest value for %s cannot be read: %v.", fname, err))
 		return
 	}
 	if _, in := c.entries[fname]; !in {
 		s.Intact = false
-		s.set(TotalFailed, FormatFailure, fmt.Sprintf("The signed file %s is missing from the container.", fname))
+		s.set(TotalFailed, FormatFailure, tf("The signed file %s is missing from the container.", fname))
 		return
 	}
 	got, err := c.digest(fname, h)
 	if err != nil {
 		s.Intact = false
-		s.set(TotalFailed, FormatFailure, fmt.Sprintf("The signed file cannot be read: %v.", err))
+		s.set(TotalFailed, FormatFailure, tf("The signed file cannot be read: %v.", err))
 		return
 	}
 	if !bytes.Equal(got, want) {
 		s.Intact = false
-		s.set(TotalFailed, HashFailure, fmt.Sprintf("The file %s was changed: its digest is not the one signed.", fname))
+		s.set(TotalFailed, HashFailure, tf("The file %s was changed: its digest is not the one signed.", fname))
 		return
 	}
 	if c.isData(fname) {

@@ -27,29 +27,29 @@ const (
 // 162-1 §4.4.2, §A.5): an asic:XAdESSignatures root with one or more
 // ds:Signature children, each a Signature of the report.
 func (v *pdfVerifier) asicXAdES(c *container, name string) []Signature {
-	fail := func(why string) []Signature {
+	fail := func(why Text) []Signature {
 		s := Signature{Field: name, Indication: TotalPassed, Coverage: Partial, Modifications: Modifications{Kind: ModNone}, Level: "XAdES"}
 		s.set(TotalFailed, FormatFailure, why)
 		return []Signature{s}
 	}
 	b, err := c.read(name, maxASiCMeta)
 	if err != nil {
-		return fail(fmt.Sprintf("The signature file cannot be read: %v.", err))
+		return fail(tf("The signature file cannot be read: %v.", err))
 	}
 	if err := xmldsig.CheckDepth(b, xmldsig.MaxDepth); err != nil {
-		return fail(fmt.Sprintf("The signature file is not XML that can be read: %v.", err))
+		return fail(tf("The signature file is not XML that can be read: %v.", err))
 	}
 	doc := etree.NewDocument()
 	if err := doc.ReadFromBytes(b); err != nil {
-		return fail(fmt.Sprintf("The signature file is not XML that can be read: %v.", err))
+		return fail(tf("The signature file is not XML that can be read: %v.", err))
 	}
 	root := doc.Root()
 	if root == nil || root.Tag != "XAdESSignatures" || root.NamespaceURI() != asicNS {
-		return fail("The signature file's root element is not asic:XAdESSignatures.")
+		return fail(tf("The signature file's root element is not asic:XAdESSignatures."))
 	}
 	sigEls := xmldsig.DSChildren(root, "Signature")
 	if len(sigEls) == 0 {
-		return fail("The signature file holds no ds:Signature.")
+		return fail(tf("The signature file holds no ds:Signature."))
 	}
 	var out []Signature
 	for i, el := range sigEls {
@@ -81,17 +81,17 @@ func (v *pdfVerifier) xadesSignature(c *container, root, sigEl *etree.Element) S
 	}()
 	certs := xmldsig.KeyInfoCerts(sigEl)
 	if len(certs) == 0 {
-		s.set(Indeterminate, NoSigningCertificateFound, "The signature carries no signing certificate in ds:KeyInfo.")
+		s.set(Indeterminate, NoSigningCertificateFound, tf("The signature carries no signing certificate in ds:KeyInfo."))
 		return s
 	}
 	s.Signer = signerOf(certs[0])
 	canonSI, sigValue, alg, err := signedInfo(sigEl)
 	if err != nil {
-		s.set(TotalFailed, FormatFailure, fmt.Sprintf("The signature cannot be read: %v.", err))
+		s.set(TotalFailed, FormatFailure, tf("The signature cannot be read: %v.", err))
 		return s
 	}
 	if alg == x509.UnknownSignatureAlgorithm {
-		s.set(Indeterminate, CryptoConstraintsFailure, "The signature method is not supported.")
+		s.set(Indeterminate, CryptoConstraintsFailure, tf("The signature method is not supported."))
 		return s
 	}
 	// The signer is the certificate of ds:KeyInfo whose key verifies
@@ -110,7 +110,7 @@ func (v *pdfVerifier) xadesSignature(c *container, root, sigEl *etree.Element) S
 		}
 	}
 	if leaf == nil {
-		s.set(TotalFailed, SigCryptoFailure, fmt.Sprintf("The signature value does not verify: %v.", sigErr))
+		s.set(TotalFailed, SigCryptoFailure, tf("The signature value does not verify: %v.", sigErr))
 		return s
 	}
 	s.Signer = signerOf(leaf)
@@ -120,7 +120,7 @@ func (v *pdfVerifier) xadesSignature(c *container, root, sigEl *etree.Element) S
 	signed := etree.NewDocument()
 	if err := signed.ReadFromBytes(canonSI); err != nil {
 		s.Intact = false
-		s.set(TotalFailed, FormatFailure, fmt.Sprintf("The signed info cannot be read: %v.", err))
+		s.set(TotalFailed, FormatFailure, tf("The signed info cannot be read: %v.", err))
 		return s
 	}
 	refs := xmldsig.DSChildren(signed.Root(), "Reference")
@@ -132,7 +132,7 @@ func (v *pdfVerifier) xadesSignature(c *container, root, sigEl *etree.Element) S
 			target, err := sameDocumentReference(root, sigEl, ref)
 			if err != nil {
 				s.Intact = false
-				s.set(TotalFailed, HashFailure, fmt.Sprintf("The signed reference %d (%q) does not verify: %v.", i+1, truncate(uri, 80), err))
+				s.set(TotalFailed, HashFailure, tf("The signed reference %d (%q) does not verify: %v.", i+1, truncate(uri, 80), err))
 				continue
 			}
 			isProps := target.Tag == "SignedProperties" && target.NamespaceURI() == xadesNS
@@ -142,7 +142,7 @@ func (v *pdfVerifier) xadesSignature(c *container, root, sigEl *etree.Element) S
 				if qp := target.Parent(); !isProps || !xmldsig.Contains(sigEl, target) || qp == nil ||
 					qp.SelectAttrValue("Target", "") != "#"+sigEl.SelectAttrValue("Id", "") {
 					s.Intact = false
-					s.set(TotalFailed, FormatFailure, "The reference to the signed properties does not name this signature's xades:SignedProperties.")
+					s.set(TotalFailed, FormatFailure, tf("The reference to the signed properties does not name this signature's xades:SignedProperties."))
 					continue
 				}
 				props = target
@@ -152,25 +152,25 @@ func (v *pdfVerifier) xadesSignature(c *container, root, sigEl *etree.Element) S
 		fname, ok := containerName(uri)
 		if !ok {
 			s.Intact = false
-			s.set(TotalFailed, FormatFailure, fmt.Sprintf("The signature references %q, which is not a file of the container.", truncate(uri, 80)))
+			s.set(TotalFailed, FormatFailure, tf("The signature references %q, which is not a file of the container.", truncate(uri, 80)))
 			continue
 		}
 		if len(xmldsig.DSChildren(ref, "Transforms")) > 0 {
 			s.Intact = false
-			s.set(Indeterminate, FormatFailure, fmt.Sprintf("The reference to %s has transforms, which are not supported for container files.", fname))
+			s.set(Indeterminate, FormatFailure, tf("The reference to %s has transforms, which are not supported for container files.", fname))
 			continue
 		}
 		dm, dv := xmldsig.DSChildren(ref, "DigestMethod"), xmldsig.DSChildren(ref, "DigestValue")
 		if len(dm) != 1 || len(dv) != 1 {
 			s.Intact = false
-			s.set(TotalFailed, FormatFailure, fmt.Sprintf("The reference to %s needs one DigestMethod and one DigestValue.", fname))
+			s.set(TotalFailed, FormatFailure, tf("The reference to %s needs one DigestMethod and one DigestValue.", fname))
 			continue
 		}
 		checkFileDigest(c, &s, fname, dm[0].SelectAttrValue("Algorithm", ""), dv[0].Text(), covers)
 	}
 	if len(refs) == 0 {
 		s.Intact = false
-		s.set(TotalFailed, FormatFailure, "The signature has no ds:Reference.")
+		s.set(TotalFailed, FormatFailure, tf("The signature has no ds:Reference."))
 	}
 	c.setCoverage(&s, covers)
 	ssp := firstChild(props, xadesNS, "SignedSignatureProperties")
@@ -185,13 +185,13 @@ func (v *pdfVerifier) xadesSignature(c *container, root, sigEl *etree.Element) S
 	// Signed properties (EN 319 132-1 §5.2.1, §5.2.2): the signing
 	// certificate must be the one that verified; the time is claimed.
 	if props == nil {
-		s.note("The signature has no signed XAdES properties: the signing certificate is not protected by it, and it is no XAdES baseline signature.")
+		s.note(tf("The signature has no signed XAdES properties: the signing certificate is not protected by it, and it is no XAdES baseline signature."))
 	} else {
 		switch {
 		case !named:
-			s.note("The signed properties do not name the signing certificate (SigningCertificateV2).")
+			s.note(tf("The signed properties do not name the signing certificate (SigningCertificateV2)."))
 		case !matched:
-			s.set(Indeterminate, NoSigningCertificateFound, "The signing certificate cannot be identified: the certificate in ds:KeyInfo is not the one the signed properties name.")
+			s.set(Indeterminate, NoSigningCertificateFound, tf("The signing certificate cannot be identified: the certificate in ds:KeyInfo is not the one the signed properties name."))
 			return s
 		default:
 			s.Level = "XAdES-B-B"
@@ -210,9 +210,9 @@ func (v *pdfVerifier) xadesSignature(c *container, root, sigEl *etree.Element) S
 	}
 	switch {
 	case s.TimeSource == TimeClaimed:
-		s.note("No timestamp proves the signing time; the time shown is the one the signer's computer claimed.")
+		s.note(tf("No timestamp proves the signing time; the time shown is the one the signer's computer claimed."))
 	case s.TimeSource == "":
-		s.note("No timestamp proves the signing time, and the signature claims none.")
+		s.note(tf("No timestamp proves the signing time, and the signature claims none."))
 	}
 	v.trust(&s, certs, nil)
 	v.checkRevocation(&s, nil)
@@ -359,7 +359,7 @@ func (v *pdfVerifier) xadesTimestamp(s *Signature, sigEl *etree.Element) (time.T
 	}
 	t, err := v.xadesToken(tst, sigEl)
 	if err != nil {
-		s.note(fmt.Sprintf("The signature timestamp is not used: %v.", err))
+		s.note(tf("The signature timestamp is not used: %v.", err))
 		return time.Time{}, false
 	}
 	return t, true

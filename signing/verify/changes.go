@@ -2,7 +2,6 @@ package verify
 
 import (
 	"errors"
-	"fmt"
 	"reflect"
 	"sort"
 	"strings"
@@ -70,7 +69,7 @@ var errBudget = errors.New("too many objects to analyse")
 // from the catalog: the first description found, and whether any path to
 // it is one that no later change may touch.
 type role struct {
-	desc      string
+	desc      Text
 	protected bool
 }
 
@@ -165,36 +164,47 @@ type changeAnalysis struct {
 	explained map[uint32]bool
 	roles     map[uint32]role
 
-	allowed, disallowed []string
+	allowed, disallowed []Text
 	seen                map[string]bool
 }
 
+// allow and deny record a change phrase; format is a key of the
+// catalogue (a literal, found by its completeness test).
 func (a *changeAnalysis) allow(format string, args ...any) {
-	a.add(&a.allowed, fmt.Sprintf(format, args...))
+	a.add(&a.allowed, tf(format, args...))
 }
 
 func (a *changeAnalysis) deny(format string, args ...any) {
-	a.add(&a.disallowed, fmt.Sprintf(format, args...))
+	a.add(&a.disallowed, tf(format, args...))
 }
 
-func (a *changeAnalysis) add(list *[]string, s string) {
-	if !a.seen[s] {
+func (a *changeAnalysis) add(list *[]Text, t Text) {
+	if s := t.String(); !a.seen[s] {
 		a.seen[s] = true
-		*list = append(*list, s)
+		*list = append(*list, t)
 	}
 }
 
 // permit records change as allowed when ok, else as disallowed with why.
-func (a *changeAnalysis) permit(ok bool, change, why string) {
+func (a *changeAnalysis) permit(ok bool, change, why Text) {
 	if ok {
-		a.allow("%s", change)
+		a.add(&a.allowed, change)
 		return
 	}
 	a.deny("%s %s", change, why)
 }
 
-func (a *changeAnalysis) pWhy() string {
-	return fmt.Sprintf("(the certification allows only P=%d changes)", a.p)
+func (a *changeAnalysis) pWhy() Text {
+	return tf("(the certification allows only P=%d changes)", a.p)
+}
+
+// phrases renders change phrases in English, for Modifications.Changes.
+func phrases(ts []Text) []string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.String()
+	}
+	return out
 }
 
 // analyseChanges fills s.Revision and s.Modifications and fails s for a
@@ -211,42 +221,42 @@ func (v *pdfVerifier) analyseChanges(s *Signature) {
 	if s.Coverage != WholeRevision {
 		return
 	}
-	fail := func(changes ...string) {
-		s.Modifications = Modifications{Kind: ModDisallowed, Changes: changes}
-		s.set(TotalFailed, SigConstraintsFailure, fmt.Sprintf("The document was changed after this signature in a way it does not allow: %s.", strings.Join(changes, "; ")))
+	fail := func(changes ...Text) {
+		s.Modifications = Modifications{Kind: ModDisallowed, Changes: phrases(changes), ChangeTexts: changes}
+		s.set(TotalFailed, SigConstraintsFailure, tf("The document was changed after this signature in a way it does not allow: %s.", changes))
 	}
-	undecided := func(why string) {
-		s.set(Indeterminate, SigConstraintsFailure, fmt.Sprintf("The changes made after this signature could not be analysed: %s.", why))
+	undecided := func(why Text) {
+		s.set(Indeterminate, SigConstraintsFailure, tf("The changes made after this signature could not be analysed: %s.", why))
 	}
 	switch {
-	case rc.problem != "":
+	case rc.problem.Key != "":
 		fail(rc.problem)
 		return
 	case s.Revision == 0:
-		fail("the later updates do not build on the signed revision (its cross-reference section is not in the file's chain)")
+		fail(tf("the later updates do not build on the signed revision (its cross-reference section is not in the file's chain)"))
 		return
 	case rc.trailing:
-		fail("bytes were appended after the last revision without a cross-reference section")
+		fail(tf("bytes were appended after the last revision without a cross-reference section"))
 		return
 	}
 	for _, r := range rc.revs[s.Revision:] {
 		if strings.Contains(string(r.dict), "/XRefStm") {
-			fail("a later revision has a hybrid cross-reference section whose objects this reader does not see")
+			fail(tf("a later revision has a hybrid cross-reference section whose objects this reader does not see"))
 			return
 		}
 		if strings.Contains(string(r.dict), "/Encrypt") {
-			fail("a later revision encrypts the document")
+			fail(tf("a later revision encrypts the document"))
 			return
 		}
 	}
 	pre, err := pades.InspectPrefix(v.f.Name(), rc.revs[s.Revision-1].end)
 	if err != nil {
-		undecided(fmt.Sprintf("the signed revision cannot be read (%v)", err))
+		undecided(tf("the signed revision cannot be read (%v)", err))
 		return
 	}
 	defer pre.Close()
 	if pre.Root() == nil || pre.Damaged != nil || pre.Encrypted {
-		undecided("the signed revision cannot be read as a document")
+		undecided(tf("the signed revision cannot be read as a document"))
 		return
 	}
 	// Opening the revision checked each of its cross-reference entries,
@@ -254,7 +264,7 @@ func (v *pdfVerifier) analyseChanges(s *Signature) {
 	// so that many signatures over many objects stay bounded too.
 	v.revs.budget -= 100 + pre.Entries()/4
 	if v.revs.budget <= 0 {
-		undecided("the file has too many objects to analyse")
+		undecided(tf("the file has too many objects to analyse"))
 		return
 	}
 	a := &changeAnalysis{budget: min(maxVisits, v.revs.budget), streamBytes: maxStreamSum, changed: map[uint32]bool{}, freed: map[uint32]bool{},
@@ -269,18 +279,22 @@ func (v *pdfVerifier) analyseChanges(s *Signature) {
 	err = a.run(free)
 	v.revs.budget -= start - a.budget
 	if err != nil {
-		undecided(err.Error())
+		if errors.Is(err, errBudget) {
+			undecided(tf("too many objects to analyse"))
+		} else {
+			undecided(lit(err.Error()))
+		}
 		return
 	}
 	switch {
 	case len(a.disallowed) > 0:
 		fail(append(a.disallowed, a.allowed...)...)
 	case len(a.allowed) > 0:
-		s.Modifications = Modifications{Kind: ModAllowed, Changes: a.allowed}
-		s.note(fmt.Sprintf("The document was changed after this signature in ways it allows: %s.", strings.Join(a.allowed, "; ")))
+		s.Modifications = Modifications{Kind: ModAllowed, Changes: phrases(a.allowed), ChangeTexts: a.allowed}
+		s.note(tf("The document was changed after this signature in ways it allows: %s.", a.allowed))
 	default:
 		s.Modifications = Modifications{Kind: ModNone}
-		s.note("Later revisions follow this signature, but they change nothing in the signed document.")
+		s.note(tf("Later revisions follow this signature, but they change nothing in the signed document."))
 	}
 }
 
@@ -620,57 +634,57 @@ func (a *changeAnalysis) label() {
 	}
 	pages, nodes := pageList(pre)
 	for _, n := range nodes {
-		walk(n, role{"page tree", true}, 0)
+		walk(n, role{tf("page tree"), true}, 0)
 		nd := pre.dict(n)
 		for k, e := range nd {
 			if k != "Kids" && k != "Parent" {
-				walk(e, role{"page tree", true}, 1)
+				walk(e, role{tf("page tree"), true}, 1)
 			}
 		}
 	}
 	for i, p := range pages {
-		a.roles[p.ID] = role{desc: fmt.Sprintf("page %d", i+1)}
+		a.roles[p.ID] = role{desc: tf("page %d", i+1)}
 		pd := pre.dict(p)
 		for k, e := range pd {
 			switch k {
 			case "Parent", "Annots":
 				continue
 			case "Contents":
-				walk(e, role{fmt.Sprintf("content of page %d", i+1), true}, 1)
+				walk(e, role{tf("content of page %d", i+1), true}, 1)
 			case "Resources":
 				res := pre.dict(e)
 				// By name first, for the messages; then the rest.
-				defer func(e any, n int) { walk(e, role{fmt.Sprintf("resources of page %d", n), true}, 1) }(e, i+1)
+				defer func(e any, n int) { walk(e, role{tf("resources of page %d", n), true}, 1) }(e, i+1)
 				for cat, names := range res {
-					kind := map[pades.Name]string{"Font": "font", "XObject": "XObject", "ExtGState": "graphics state",
-						"Properties": "optional content or property list", "Pattern": "pattern", "Shading": "shading", "ColorSpace": "colour space"}[cat]
-					if kind == "" {
-						kind = "resource /" + string(cat)
+					kind, ok := map[pades.Name]Text{"Font": tf("font"), "XObject": tf("XObject"), "ExtGState": tf("graphics state"),
+						"Properties": tf("optional content or property list"), "Pattern": tf("pattern"), "Shading": tf("shading"), "ColorSpace": tf("colour space")}[cat]
+					if !ok {
+						kind = tf("resource /%s", string(cat))
 					}
 					if r, ok := names.(pades.Ref); ok {
-						walk(r, role{fmt.Sprintf("resources of page %d", i+1), true}, 1)
+						walk(r, role{tf("resources of page %d", i+1), true}, 1)
 					}
 					for name, o := range pre.dict(names) {
-						walk(o, role{fmt.Sprintf("%s /%s of page %d", kind, name, i+1), true}, 2)
+						walk(o, role{tf("%s /%s of page %d", kind, name, i+1), true}, 2)
 					}
 				}
 			default:
-				walk(e, role{fmt.Sprintf("page %d /%s", i+1, k), true}, 1)
+				walk(e, role{tf("page %d /%s", i+1, k), true}, 1)
 			}
 		}
 		annots := pd["Annots"]
 		if r, ok := annots.(pades.Ref); ok {
-			a.setRole(r.ID, role{desc: fmt.Sprintf("annotations of page %d", i+1)})
+			a.setRole(r.ID, role{desc: tf("annotations of page %d", i+1)})
 		}
 		for _, an := range pre.array(annots) {
 			ar, ok := an.(pades.Ref)
 			if !ok {
 				continue
 			}
-			a.setRole(ar.ID, role{desc: fmt.Sprintf("annotation on page %d", i+1)})
+			a.setRole(ar.ID, role{desc: tf("annotation on page %d", i+1)})
 			for k, e := range pre.dict(ar) {
 				if k != "P" && k != "Parent" && k != "Popup" && k != "IRT" && k != "V" {
-					walk(e, role{fmt.Sprintf("appearance or data of an annotation on page %d", i+1), false}, 1)
+					walk(e, role{tf("appearance or data of an annotation on page %d", i+1), false}, 1)
 				}
 			}
 		}
@@ -678,49 +692,49 @@ func (a *changeAnalysis) label() {
 	// Signature dictionaries are sealed by their own signature, the
 	// form's other objects are form data.
 	if r, ok := root["AcroForm"].(pades.Ref); ok {
-		a.setRole(r.ID, role{desc: "interactive form"})
+		a.setRole(r.ID, role{desc: tf("interactive form")})
 	}
 	form := pre.dict(root["AcroForm"])
 	if r, ok := form["Fields"].(pades.Ref); ok {
-		a.setRole(r.ID, role{desc: "interactive form"})
+		a.setRole(r.ID, role{desc: tf("interactive form")})
 	}
 	for k, e := range form {
 		if k != "Fields" {
 			// XFA replaces the page content in viewers that render it.
-			walk(e, role{fmt.Sprintf("interactive form /%s", k), k == "XFA"}, 1)
+			walk(e, role{tf("interactive form /%s", k), k == "XFA"}, 1)
 		}
 	}
 	for _, f := range a.fields(pre) {
 		if f.ref != (pades.Ref{}) {
-			a.setRole(f.ref.ID, role{desc: fmt.Sprintf("form field %s", f.name)})
+			a.setRole(f.ref.ID, role{desc: tf("form field %s", f.name)})
 		}
 		if f.ft == "Sig" {
-			walk(f.dict["V"], role{fmt.Sprintf("signature dictionary of field %s", f.name), true}, 1)
+			walk(f.dict["V"], role{tf("signature dictionary of field %s", f.name), true}, 1)
 			if l := f.dict["Lock"]; l != nil {
-				walk(l, role{fmt.Sprintf("lock of field %s", f.name), true}, 1)
+				walk(l, role{tf("lock of field %s", f.name), true}, 1)
 			}
 		} else {
-			walk(f.dict["V"], role{fmt.Sprintf("value of form field %s", f.name), false}, 1)
+			walk(f.dict["V"], role{tf("value of form field %s", f.name), false}, 1)
 		}
 	}
 	for k, e := range root {
 		switch k {
 		case "Pages", "AcroForm":
 		case "DSS":
-			walk(e, role{"document security store", false}, 0)
+			walk(e, role{tf("document security store"), false}, 0)
 		case "Metadata":
-			walk(e, role{"XMP metadata", false}, 0)
+			walk(e, role{tf("XMP metadata"), false}, 0)
 		case "OCProperties":
-			walk(e, role{"optional content (layer) settings", true}, 0)
+			walk(e, role{tf("optional content (layer) settings"), true}, 0)
 		default:
-			walk(e, role{fmt.Sprintf("catalog /%s", k), true}, 0)
+			walk(e, role{tf("catalog /%s", k), true}, 0)
 		}
 	}
 	if r, ok := pre.in.Trailer()["Root"].(pades.Ref); ok {
-		a.roles[r.ID] = role{desc: "catalog"}
+		a.roles[r.ID] = role{desc: tf("catalog")}
 	}
 	if info := pre.in.Trailer()["Info"]; info != nil {
-		walk(info, role{"document information", false}, 0)
+		walk(info, role{tf("document information"), false}, 0)
 	}
 }
 
@@ -786,7 +800,7 @@ func (a *changeAnalysis) catalog() {
 		a.allow("document information changed")
 	}
 	for id := range a.changed {
-		switch a.roles[id].desc {
+		switch a.roles[id].desc.Key {
 		case "document security store":
 			a.explained[id] = true
 			a.allow("document security store (/DSS) updated")
@@ -930,7 +944,7 @@ func subtype(d pades.Dict) string {
 // annotAdded: new annotations are allowed without DocMDP and at P=3
 // (ISO 32000-1 Table 254).
 func (a *changeAnalysis) annotAdded(page int, d pades.Dict) {
-	a.permit(a.p == 0 || a.p == 3, fmt.Sprintf("annotation /%s added on page %d", subtype(d), page), a.pWhy())
+	a.permit(a.p == 0 || a.p == 3, tf("annotation /%s added on page %d", subtype(d), page), a.pWhy())
 }
 
 // annotChanged: an annotation that was there when the document was signed
@@ -943,7 +957,7 @@ func (a *changeAnalysis) annotChanged(page int, r pades.Ref) {
 			continue
 		}
 		if k == "Open" || k == "M" {
-			a.permit(a.p == 0 || a.p == 3, fmt.Sprintf("annotation /%s on page %d opened or closed", subtype(fd), page), a.pWhy())
+			a.permit(a.p == 0 || a.p == 3, tf("annotation /%s on page %d opened or closed", subtype(fd), page), a.pWhy())
 			continue
 		}
 		a.deny("annotation /%s on page %d changed (/%s)", subtype(fd), page, k)
@@ -967,14 +981,14 @@ func (a *changeAnalysis) form() {
 		case "Fields", "SigFlags":
 		case "DR":
 			// Used only to make new appearances; existing ones keep theirs.
-			a.permit(a.p != 1, "form default resources changed", a.pWhy())
+			a.permit(a.p != 1, tf("form default resources changed"), a.pWhy())
 		case "DA":
 			if pf["DA"] != nil {
 				a.deny("interactive form entry /DA changed")
 				continue
 			}
 			// Signing tools add it with the first field.
-			a.permit(a.p != 1, "form default appearance added", a.pWhy())
+			a.permit(a.p != 1, tf("form default appearance added"), a.pWhy())
 		default:
 			a.deny("interactive form entry /%s changed", k)
 		}
@@ -1015,17 +1029,17 @@ func (a *changeAnalysis) sigAdded(f field) {
 	visible := a.visible(f)
 	if v["Type"] == pades.Name("DocTimeStamp") || v["SubFilter"] == pades.Name("ETSI.RFC3161") {
 		if visible {
-			a.permit(a.p == 0 || a.p == 3, fmt.Sprintf("document timestamp with a visible appearance added (field %s)", f.name), a.pWhy())
+			a.permit(a.p == 0 || a.p == 3, tf("document timestamp with a visible appearance added (field %s)", f.name), a.pWhy())
 			return
 		}
 		a.allow("document timestamp added (field %s)", f.name)
 		return
 	}
-	what := "signature"
+	what := tf("signature")
 	if visible {
-		what = "visible signature"
+		what = tf("visible signature")
 	}
-	a.permit(a.p != 1, fmt.Sprintf("%s added (field %s)", what, f.name), a.pWhy())
+	a.permit(a.p != 1, tf("%s added (field %s)", what, f.name), a.pWhy())
 }
 
 // visible reports whether a widget of f has an area and an appearance
@@ -1062,13 +1076,13 @@ func (a *changeAnalysis) fieldAdded(f field) {
 	}
 	if f.ft == "Sig" {
 		if f.dict["V"] == nil {
-			a.permit(a.p != 1, fmt.Sprintf("empty signature field %s added", f.name), a.pWhy())
+			a.permit(a.p != 1, tf("empty signature field %s added", f.name), a.pWhy())
 		} else {
 			a.sigAdded(f)
 		}
 		return
 	}
-	a.permit(a.p == 0 || a.p == 3, fmt.Sprintf("form field %s added", f.name), a.pWhy())
+	a.permit(a.p == 0 || a.p == 3, tf("form field %s added", f.name), a.pWhy())
 }
 
 // fieldChanged compares a field of the signed revision with its final
@@ -1192,9 +1206,9 @@ func (a *changeAnalysis) rest() {
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	for _, id := range ids {
 		r, known := a.roles[id]
-		verb := "changed"
+		verb := tf("changed")
 		if a.freed[id] {
-			verb = "removed"
+			verb = tf("removed")
 		}
 		switch {
 		case known:

@@ -67,7 +67,7 @@ func (v *pdfVerifier) removedSignatures(found []Signature) []Signature {
 			if s.Field == "" {
 				s.Field = "(unnamed)"
 			}
-			s.note(fmt.Sprintf("This signature, present in revision %d, was removed from the document by a later revision; it was not verified.", i+1))
+			s.note(tf("This signature, present in revision %d, was removed from the document by a later revision; it was not verified.", i+1))
 			out = append(out, s)
 		}
 		v.revs.budget -= start - a.budget

@@ -18,7 +18,7 @@ import (
 func (v *pdfVerifier) cmsSignature(s *Signature, d pades.Dict, contents []byte) {
 	sd, err := cms.Parse(contents)
 	if err != nil {
-		s.set(TotalFailed, FormatFailure, fmt.Sprintf("The signature value cannot be read: %v.", err))
+		s.set(TotalFailed, FormatFailure, tf("The signature value cannot be read: %v.", err))
 		return
 	}
 	v.rememberCMS(sd, contents)
@@ -29,7 +29,7 @@ func (v *pdfVerifier) cmsSignature(s *Signature, d pades.Dict, contents []byte) 
 	if s.SubFilter == "ETSI.CAdES.detached" {
 		if sd.SignedAttribute(cms.OIDAttrSigningCertificateV2) == nil {
 			s.Level = "CMS"
-			s.note("The signature lacks the signing-certificate-v2 attribute that PAdES requires.")
+			s.note(tf("The signature lacks the signing-certificate-v2 attribute that PAdES requires."))
 		} else {
 			s.Level = "PAdES-B-B"
 		}
@@ -40,7 +40,7 @@ func (v *pdfVerifier) cmsSignature(s *Signature, d pades.Dict, contents []byte) 
 	// Time: a valid signature timestamp, else the claimed /M.
 	if sd.TimestampToken != nil {
 		if t, err := v.signatureTimestamp(sd); err != nil {
-			s.note(fmt.Sprintf("The signature timestamp is not used: %v.", err))
+			s.note(tf("The signature timestamp is not used: %v.", err))
 		} else {
 			s.SigningTime, s.TimeSource = t, TimeFromTimestamp
 			if s.Level == "PAdES-B-B" {
@@ -54,7 +54,7 @@ func (v *pdfVerifier) cmsSignature(s *Signature, d pades.Dict, contents []byte) 
 				s.SigningTime, s.TimeSource = t, TimeClaimed
 			}
 		}
-		s.note("No timestamp proves the signing time; the time shown is the one the signer's computer claimed.")
+		s.note(tf("No timestamp proves the signing time; the time shown is the one the signer's computer claimed."))
 	}
 	v.trust(s, sd.Certificates, nil)
 }
@@ -64,12 +64,12 @@ func (v *pdfVerifier) cmsSignature(s *Signature, d pades.Dict, contents []byte) 
 // signature is intact.
 func (v *pdfVerifier) integrity(s *Signature, sd *cms.SignedData, br [4]int64) bool {
 	if sd.DigestAlgorithm == 0 || !sd.DigestAlgorithm.Available() {
-		s.set(Indeterminate, CryptoConstraintsFailure, fmt.Sprintf("The digest algorithm %v is not supported.", sd.DigestAlgorithmOID))
+		s.set(Indeterminate, CryptoConstraintsFailure, tf("The digest algorithm %v is not supported.", sd.DigestAlgorithmOID))
 		return false
 	}
 	digest, err := v.digest(sd.DigestAlgorithm, br)
 	if err != nil {
-		s.set(TotalFailed, FormatFailure, fmt.Sprintf("The signed bytes cannot be read: %v.", err))
+		s.set(TotalFailed, FormatFailure, tf("The signed bytes cannot be read: %v.", err))
 		return false
 	}
 	if err := sd.Verify(digest); err != nil {
@@ -86,15 +86,15 @@ func (v *pdfVerifier) integrity(s *Signature, sd *cms.SignedData, br [4]int64) b
 func setCMSError(s *Signature, err error) {
 	switch {
 	case errors.Is(err, cms.ErrDigestMismatch):
-		s.set(TotalFailed, HashFailure, "The signed bytes were changed: their digest is not the one signed.")
+		s.set(TotalFailed, HashFailure, tf("The signed bytes were changed: their digest is not the one signed."))
 	case errors.Is(err, cms.ErrSignatureInvalid):
-		s.set(TotalFailed, SigCryptoFailure, fmt.Sprintf("The signature value does not verify: %v.", err))
+		s.set(TotalFailed, SigCryptoFailure, tf("The signature value does not verify: %v.", err))
 	case errors.Is(err, cms.ErrSignerNotFound), errors.Is(err, cms.ErrSigningCertificateMismatch):
-		s.set(Indeterminate, NoSigningCertificateFound, fmt.Sprintf("The signing certificate cannot be identified: %v.", err))
+		s.set(Indeterminate, NoSigningCertificateFound, tf("The signing certificate cannot be identified: %v.", err))
 	case errors.Is(err, signing.ErrUnsupported):
-		s.set(Indeterminate, CryptoConstraintsFailure, fmt.Sprintf("The signature uses an unsupported algorithm: %v.", err))
+		s.set(Indeterminate, CryptoConstraintsFailure, tf("The signature uses an unsupported algorithm: %v.", err))
 	default:
-		s.set(TotalFailed, FormatFailure, fmt.Sprintf("The signature value cannot be read: %v.", err))
+		s.set(TotalFailed, FormatFailure, tf("The signature value cannot be read: %v.", err))
 	}
 }
 
@@ -146,21 +146,21 @@ func (v *pdfVerifier) docTimestamp(s *Signature, contents []byte) {
 	s.Level = "document timestamp"
 	tsd, info, err := cms.ParseTimestampToken(contents)
 	if err != nil {
-		s.set(TotalFailed, FormatFailure, fmt.Sprintf("The document timestamp cannot be read: %v.", err))
+		s.set(TotalFailed, FormatFailure, tf("The document timestamp cannot be read: %v.", err))
 		return
 	}
 	s.Signer = signerOf(tsd.Signer())
 	if info.HashAlgorithm == 0 || !info.HashAlgorithm.Available() {
-		s.set(Indeterminate, CryptoConstraintsFailure, fmt.Sprintf("The digest algorithm %v is not supported.", info.HashAlgorithmOID))
+		s.set(Indeterminate, CryptoConstraintsFailure, tf("The digest algorithm %v is not supported.", info.HashAlgorithmOID))
 		return
 	}
 	digest, err := v.digest(info.HashAlgorithm, s.ByteRange)
 	if err != nil {
-		s.set(TotalFailed, FormatFailure, fmt.Sprintf("The signed bytes cannot be read: %v.", err))
+		s.set(TotalFailed, FormatFailure, tf("The signed bytes cannot be read: %v.", err))
 		return
 	}
 	if !bytes.Equal(digest, info.HashedMessage) {
-		s.set(TotalFailed, HashFailure, "The timestamped bytes were changed: their digest is not the one timestamped.")
+		s.set(TotalFailed, HashFailure, tf("The timestamped bytes were changed: their digest is not the one timestamped."))
 		return
 	}
 	if err := verifyToken(tsd); err != nil {
@@ -193,22 +193,22 @@ func (v *pdfVerifier) trust(s *Signature, certs []*x509.Certificate, usage []x50
 	var ci x509.CertificateInvalidError
 	switch {
 	case errors.As(err, &ua):
-		s.set(Indeterminate, NoCertificateChainFound, "The signer's certificate is not from a trusted authority.")
+		s.set(Indeterminate, NoCertificateChainFound, tf("The signer's certificate is not from a trusted authority."))
 	case errors.As(err, &ci) && ci.Reason == x509.Expired:
 		switch {
 		case at.Before(leaf.NotBefore):
-			s.set(Indeterminate, NotYetValid, "The signer's certificate was not yet valid at the signing time.")
+			s.set(Indeterminate, NotYetValid, tf("The signer's certificate was not yet valid at the signing time."))
 		case s.TimeSource == TimeClaimed && !s.SigningTime.After(leaf.NotAfter) && !at.Before(leaf.NotAfter):
 			// EN 319 102-1 §5.5: valid at the claimed time, but nothing
 			// proves the signature existed then.
-			s.set(Indeterminate, OutOfBoundsNoPOE, "The signer's certificate has expired, and no timestamp proves the signature was made while it was valid.")
+			s.set(Indeterminate, OutOfBoundsNoPOE, tf("The signer's certificate has expired, and no timestamp proves the signature was made while it was valid."))
 		default:
-			s.set(Indeterminate, Expired, fmt.Sprintf("A certificate of the chain was not valid at %s: %v.", at.UTC().Format(time.RFC3339), err))
+			s.set(Indeterminate, Expired, tf("A certificate of the chain was not valid at %s: %v.", at.UTC().Format(time.RFC3339), err))
 		}
 	case errors.As(err, &ci):
-		s.set(Indeterminate, ChainConstraintsFailure, fmt.Sprintf("The signer's certificate chain is not acceptable: %v.", err))
+		s.set(Indeterminate, ChainConstraintsFailure, tf("The signer's certificate chain is not acceptable: %v.", err))
 	default:
-		s.set(Indeterminate, CertificateChainGeneralFailure, fmt.Sprintf("The signer's certificate chain cannot be checked: %v.", err))
+		s.set(Indeterminate, CertificateChainGeneralFailure, tf("The signer's certificate chain cannot be checked: %v.", err))
 	}
 }
 

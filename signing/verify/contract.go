@@ -14,6 +14,9 @@ type Modifications struct {
 	// Changes are short English phrases, one per change found, e.g.
 	// "annotation added on page 1", "content of page 2 replaced".
 	Changes []string
+	// ChangeTexts are the Changes, index for index, as format keys and
+	// arguments, for translation (text.go).
+	ChangeTexts []Text `json:"-"`
 }
 
 // Qualified statuses (EU Regulation 910/2014): a qualified electronic

@@ -87,7 +87,7 @@ func (v *pdfVerifier) detachedCMS(der []byte, sd *cms.SignedData, data func(io.W
 	// Integrity (RFC 5652 §5.6): the digest of the data under the
 	// signer's digest algorithm against the message-digest attribute.
 	if sd.DigestAlgorithm == 0 || !sd.DigestAlgorithm.Available() {
-		s.set(Indeterminate, CryptoConstraintsFailure, fmt.Sprintf("The digest algorithm %v is not supported.", sd.DigestAlgorithmOID))
+		s.set(Indeterminate, CryptoConstraintsFailure, tf("The digest algorithm %v is not supported.", sd.DigestAlgorithmOID))
 		return s, nil
 	}
 	h := sd.DigestAlgorithm.New()
@@ -97,7 +97,7 @@ func (v *pdfVerifier) detachedCMS(der []byte, sd *cms.SignedData, data func(io.W
 	if err := sd.Verify(h.Sum(nil)); err != nil {
 		setCMSError(&s, err)
 		if errors.Is(err, cms.ErrDigestMismatch) {
-			s.Problems[len(s.Problems)-1] = "The signed data were changed: their digest is not the one signed."
+			s.replaceLast(tf("The signed data were changed: their digest is not the one signed."))
 		}
 		return s, nil
 	}
@@ -117,7 +117,7 @@ func (v *pdfVerifier) detachedCMS(der []byte, sd *cms.SignedData, data func(io.W
 
 	if sd.TimestampToken != nil {
 		if t, err := v.signatureTimestamp(sd); err != nil {
-			s.note(fmt.Sprintf("The signature timestamp is not used: %v.", err))
+			s.note(tf("The signature timestamp is not used: %v.", err))
 		} else {
 			s.SigningTime, s.TimeSource = t, TimeFromTimestamp
 			if s.Level == "CAdES-B-B" {
@@ -128,9 +128,9 @@ func (v *pdfVerifier) detachedCMS(der []byte, sd *cms.SignedData, data func(io.W
 	if s.TimeSource == "" {
 		if hasTime {
 			s.SigningTime, s.TimeSource = claimed, TimeClaimed
-			s.note("No timestamp proves the signing time; the time shown is the one the signer's computer claimed.")
+			s.note(tf("No timestamp proves the signing time; the time shown is the one the signer's computer claimed."))
 		} else {
-			s.note("No timestamp proves the signing time, and the signature claims none.")
+			s.note(tf("No timestamp proves the signing time, and the signature claims none."))
 		}
 	}
 	v.trust(&s, sd.Certificates, nil)

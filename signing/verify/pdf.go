@@ -139,12 +139,12 @@ func (v *pdfVerifier) signature(fl sigField) Signature {
 	}
 	obj, err := v.get(fl.value)
 	if err != nil {
-		s.set(TotalFailed, FormatFailure, fmt.Sprintf("The signature dictionary cannot be read: %v.", err))
+		s.set(TotalFailed, FormatFailure, tf("The signature dictionary cannot be read: %v.", err))
 		return s
 	}
 	d, ok := obj.(pades.Dict)
 	if !ok {
-		s.set(TotalFailed, FormatFailure, "The signature field's value is not a signature dictionary.")
+		s.set(TotalFailed, FormatFailure, tf("The signature field's value is not a signature dictionary."))
 		return s
 	}
 	s.DocTimestamp = d["Type"] == pades.Name("DocTimeStamp")
@@ -165,7 +165,7 @@ func (v *pdfVerifier) signature(fl sigField) Signature {
 	case s.SubFilter == "ETSI.CAdES.detached" || s.SubFilter == "adbe.pkcs7.detached":
 		v.cmsSignature(&s, d, contents)
 	default:
-		s.set(Indeterminate, FormatFailure, fmt.Sprintf("Signatures of the kind %q are not supported.", s.SubFilter))
+		s.set(Indeterminate, FormatFailure, tf("Signatures of the kind %q are not supported.", s.SubFilter))
 		return s
 	}
 	if s.failed() {
@@ -183,39 +183,39 @@ func (v *pdfVerifier) signature(fl sigField) Signature {
 // 0, its gap is exactly this dictionary's /Contents as a hex string, and
 // it ends at the end of a revision. It returns the decoded /Contents.
 func (v *pdfVerifier) checkFormat(s *Signature, d pades.Dict) ([]byte, bool) {
-	fail := func(msg string) ([]byte, bool) {
+	fail := func(msg Text) ([]byte, bool) {
 		s.set(TotalFailed, FormatFailure, msg)
 		return nil, false
 	}
 	brA, _ := d["ByteRange"].(pades.Array)
 	if len(brA) != 4 {
-		return fail("The signature has no valid /ByteRange (four integers).")
+		return fail(tf("The signature has no valid /ByteRange (four integers)."))
 	}
 	var br [4]int64
 	for i, x := range brA {
 		n, ok := x.(int64)
 		if !ok || n < 0 {
-			return fail("The signature has no valid /ByteRange (four integers).")
+			return fail(tf("The signature has no valid /ByteRange (four integers)."))
 		}
 		br[i] = n
 	}
 	s.ByteRange = br
 	if br[0] != 0 {
-		return fail("The signed bytes do not start at the beginning of the file.")
+		return fail(tf("The signed bytes do not start at the beginning of the file."))
 	}
 	gapStart, gapEnd, end := br[1], br[2], br[2]+br[3]
 	if br[1] == 0 || gapEnd <= gapStart+1 || end > v.size || end < gapEnd {
-		return fail("The signature's byte range does not fit the file.")
+		return fail(tf("The signature's byte range does not fit the file."))
 	}
 	if gapEnd-gapStart > 2*maxContents+2 {
-		return fail("The signature's gap is larger than any signature.")
+		return fail(tf("The signature's gap is larger than any signature."))
 	}
 	gap := make([]byte, gapEnd-gapStart)
 	if _, err := v.f.ReadAt(gap, gapStart); err != nil {
-		return fail(fmt.Sprintf("The signature's bytes cannot be read: %v.", err))
+		return fail(tf("The signature's bytes cannot be read: %v.", err))
 	}
 	if gap[0] != '<' || gap[len(gap)-1] != '>' {
-		return fail("The bytes left out of the signature are not exactly its /Contents string.")
+		return fail(tf("The bytes left out of the signature are not exactly its /Contents string."))
 	}
 	digits := make([]byte, 0, len(gap))
 	for _, c := range gap[1 : len(gap)-1] {
@@ -224,7 +224,7 @@ func (v *pdfVerifier) checkFormat(s *Signature, d pades.Dict) ([]byte, bool) {
 			digits = append(digits, c)
 		case c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == 0:
 		default:
-			return fail("The bytes left out of the signature are not exactly its /Contents string.")
+			return fail(tf("The bytes left out of the signature are not exactly its /Contents string."))
 		}
 	}
 	if len(digits)%2 == 1 {
@@ -233,19 +233,19 @@ func (v *pdfVerifier) checkFormat(s *Signature, d pades.Dict) ([]byte, bool) {
 	contents := make([]byte, len(digits)/2)
 	hex.Decode(contents, digits)
 	if dc, ok := d["Contents"].(pades.String); !ok || string(dc) != string(contents) {
-		return fail("The bytes left out of the signature are not this signature's /Contents.")
+		return fail(tf("The bytes left out of the signature are not this signature's /Contents."))
 	}
 	// The signed revision ends with "%%EOF" and an end-of-line marker
 	// (ISO 32000-1 §7.5.5); some writers leave the marker out of the
 	// range when it ends the file.
 	tail := make([]byte, min(end, 8))
 	if _, err := v.f.ReadAt(tail, end-int64(len(tail))); err != nil {
-		return fail(fmt.Sprintf("The signature's bytes cannot be read: %v.", err))
+		return fail(tf("The signature's bytes cannot be read: %v.", err))
 	}
 	t := bytes.TrimSuffix(tail, []byte("\n"))
 	t = bytes.TrimSuffix(t, []byte("\r"))
 	if !bytes.HasSuffix(t, []byte("%%EOF")) {
-		return fail("The signed bytes do not end at the end of a revision.")
+		return fail(tf("The signed bytes do not end at the end of a revision."))
 	}
 	s.Coverage = WholeRevision
 	if rest := v.size - end; rest == 0 {

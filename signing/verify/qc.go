@@ -54,7 +54,7 @@ func (v *pdfVerifier) qualify(s *Signature) {
 	if v.opts.Qualifier == nil {
 		s.Qualified = classify(claimed, seal, qc.SSCD)
 		if claimed {
-			s.note("The qualified status comes from the certificate's own statements; no EU trusted list was consulted.")
+			s.note(tf("The qualified status comes from the certificate's own statements; no EU trusted list was consulted."))
 		}
 		return
 	}
@@ -70,19 +70,19 @@ func (v *pdfVerifier) qualify(s *Signature) {
 		// Art. 22, 24): it is reported as advanced only.
 		s.Qualified = AdES
 		if claimed {
-			s.note("The certificate claims to be qualified, but this is not confirmed by a trusted list.")
+			s.note(tf("The certificate claims to be qualified, but this is not confirmed by a trusted list."))
 		}
 	default:
 		s.Qualified = classify(tl.Qualified, tl.Seal, tl.QSCD)
 		if claimed && !tl.Qualified {
-			s.note("The certificate claims to be qualified, but " + sourceName(tl) + " does not confirm it.")
+			s.note(tf("The certificate claims to be qualified, but %s does not confirm it.", sourceName(tl)))
 		}
 	}
 }
 
-func sourceName(q Qualification) string {
+func sourceName(q Qualification) Text {
 	if q.Source != "" {
-		return q.Source
+		return lit(q.Source)
 	}
-	return "the trusted list"
+	return tf("the trusted list")
 }

@@ -43,7 +43,7 @@ type revisionChain struct {
 	trailing bool
 	// problem, when not empty, says why the chain cannot be trusted
 	// (it runs backwards, loops, or a section cannot be read).
-	problem string
+	problem Text
 	// budget is what is left of the objects the analyses of the file's
 	// signatures may read together (changes.go).
 	budget int
@@ -243,7 +243,7 @@ func readRevisions(r io.ReaderAt, size int64) revisionChain {
 	var rc revisionChain
 	markers := findMarkers(r, size)
 	if len(markers) == 0 {
-		rc.problem = "the file has no end-of-file marker after a startxref"
+		rc.problem = tf("the file has no end-of-file marker after a startxref")
 		return rc
 	}
 	last := markers[len(markers)-1]
@@ -251,21 +251,21 @@ func readRevisions(r io.ReaderAt, size int64) revisionChain {
 	off := last.value
 	for hops := 0; ; hops++ {
 		if hops >= maxSections {
-			rc.problem = "the file has too many cross-reference sections"
+			rc.problem = tf("the file has too many cross-reference sections")
 			break
 		}
 		if off < 0 || off >= size {
-			rc.problem = fmt.Sprintf("a cross-reference section offset (%d) lies outside the file", off)
+			rc.problem = tf("a cross-reference section offset (%d) lies outside the file", off)
 			break
 		}
 		if seen[off] {
-			rc.problem = "the cross-reference sections form a loop"
+			rc.problem = tf("the cross-reference sections form a loop")
 			break
 		}
 		seen[off] = true
 		dict, free, ok := readSection(r, off, size)
 		if !ok {
-			rc.problem = fmt.Sprintf("no cross-reference section at offset %d", off)
+			rc.problem = tf("no cross-reference section at offset %d", off)
 			break
 		}
 		// The marker that ends this section's revision.
@@ -289,7 +289,7 @@ func readRevisions(r io.ReaderAt, size int64) revisionChain {
 	}
 	for i := 1; i < len(rc.revs); i++ {
 		if rc.revs[i].eof <= rc.revs[i-1].eof {
-			rc.problem = "the revisions' cross-reference sections are out of order"
+			rc.problem = tf("the revisions' cross-reference sections are out of order")
 		}
 	}
 	if n := len(rc.revs); n > 0 && rc.revs[n-1].end < size {

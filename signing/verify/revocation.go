@@ -40,10 +40,10 @@ const defaultFreshness = 24 * time.Hour
 type certStatus struct {
 	status    string // RevStatusGood, RevStatusRevoked or RevStatusUnknown
 	source    string // RevSource…
-	from      string // who said so: "OCSP http://…", "CRL in the file", …
+	from      Text   // who said so: "OCSP http://…", "CRL in the file", …
 	revokedAt time.Time
 	reason    int
-	why       string // for unknown: why nothing decided
+	why       Text // for unknown: why nothing decided
 }
 
 func (c certStatus) decided() bool { return c.status == RevStatusGood || c.status == RevStatusRevoked }
@@ -66,7 +66,7 @@ func fresh(thisUpdate, nextUpdate, at time.Time) bool {
 // one source. A revocation is decisive whatever the answer's age: it is
 // final (a certificateHold is taken as a revocation too). A "good" counts
 // only when fresh for at. Answers dated in the future are ignored.
-func (st *revState) judge(cert, issuer *x509.Certificate, ocsps, crls [][]byte, at time.Time, source, where string) certStatus {
+func (st *revState) judge(cert, issuer *x509.Certificate, ocsps, crls [][]byte, at time.Time, source string, where Text) certStatus {
 	now := time.Now()
 	res := certStatus{status: RevStatusUnknown, source: source}
 	var stale, unknown bool
@@ -77,11 +77,11 @@ func (st *revState) judge(cert, issuer *x509.Certificate, ocsps, crls [][]byte, 
 		}
 		switch resp.Status {
 		case ocsp.Revoked:
-			return certStatus{status: RevStatusRevoked, source: source, from: "OCSP " + where,
+			return certStatus{status: RevStatusRevoked, source: source, from: tf("OCSP %s", where),
 				revokedAt: resp.RevokedAt, reason: resp.RevocationReason}
 		case ocsp.Good:
 			if fresh(resp.ThisUpdate, resp.NextUpdate, at) {
-				return certStatus{status: RevStatusGood, source: source, from: "OCSP " + where}
+				return certStatus{status: RevStatusGood, source: source, from: tf("OCSP %s", where)}
 			}
 			stale = true
 		default:
@@ -95,20 +95,20 @@ func (st *revState) judge(cert, issuer *x509.Certificate, ocsps, crls [][]byte, 
 		}
 		for _, e := range crl.RevokedCertificateEntries {
 			if e.SerialNumber.Cmp(cert.SerialNumber) == 0 {
-				return certStatus{status: RevStatusRevoked, source: source, from: "CRL " + where,
+				return certStatus{status: RevStatusRevoked, source: source, from: tf("CRL %s", where),
 					revokedAt: e.RevocationTime, reason: e.ReasonCode}
 			}
 		}
 		if fresh(crl.ThisUpdate, crl.NextUpdate, at) {
-			return certStatus{status: RevStatusGood, source: source, from: "CRL " + where}
+			return certStatus{status: RevStatusGood, source: source, from: tf("CRL %s", where)}
 		}
 		stale = true
 	}
 	switch {
 	case stale:
-		res.why = fmt.Sprintf("the revocation data %s is older than the time it must speak for (%s)", where, at.UTC().Format(time.RFC3339))
+		res.why = tf("the revocation data %s is older than the time it must speak for (%s)", where, at.UTC().Format(time.RFC3339))
 	case unknown:
-		res.why = fmt.Sprintf("the OCSP responder %s does not know the certificate", where)
+		res.why = tf("the OCSP responder %s does not know the certificate", where)
 	}
 	return res
 }
@@ -138,20 +138,20 @@ func (st *revState) checkCRL(der []byte, issuer *x509.Certificate) (*x509.Revoca
 // Options.Online, OCSP and then CRL from the certificate's URLs.
 func (v *pdfVerifier) status(cert, issuer *x509.Certificate, emb revData, at time.Time, online bool) certStatus {
 	st := v.state()
-	var whys []string
-	res := st.judge(cert, issuer, emb.ocsps, emb.crls, at, RevSourceEmbedded, "in the file")
+	var whys []Text
+	res := st.judge(cert, issuer, emb.ocsps, emb.crls, at, RevSourceEmbedded, tf("in the file"))
 	if res.decided() {
 		return res
 	}
-	if res.why != "" {
+	if res.why.Key != "" {
 		whys = append(whys, res.why)
 	}
 	if len(st.files) > 0 {
-		res = st.judge(cert, issuer, nil, st.files, at, RevSourceFile, "from the given file")
+		res = st.judge(cert, issuer, nil, st.files, at, RevSourceFile, tf("from the given file"))
 		if res.decided() {
 			return res
 		}
-		if res.why != "" {
+		if res.why.Key != "" {
 			whys = append(whys, res.why)
 		}
 	}
@@ -165,16 +165,16 @@ func (v *pdfVerifier) status(cert, issuer *x509.Certificate, emb revData, at tim
 		if res.decided() {
 			return res
 		}
-		if res.why != "" {
+		if res.why.Key != "" {
 			whys = append(whys, res.why)
 		}
 	} else if !v.opts.Online {
-		whys = append(whys, "it was not looked up online")
+		whys = append(whys, tf("it was not looked up online"))
 	}
 	if len(whys) == 0 {
-		whys = append(whys, "no revocation data for it was found")
+		whys = append(whys, tf("no revocation data for it was found"))
 	}
-	return certStatus{status: RevStatusUnknown, source: RevSourceNone, why: strings.Join(whys, "; ")}
+	return certStatus{status: RevStatusUnknown, source: RevSourceNone, why: list(whys)}
 }
 
 // fetch asks the certificate's OCSP responders, then its CRL
@@ -185,14 +185,14 @@ func (v *pdfVerifier) fetch(cert, issuer *x509.Certificate, at time.Time) certSt
 	if timeout <= 0 {
 		timeout = defaultOnlineTimeout
 	}
-	var whys []string
+	var whys []Text
 	try := func(get func(ctx context.Context) ([]byte, string, error), isOCSP bool) (certStatus, bool) {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
 		der, src, err := get(ctx)
 		if err != nil {
 			if !errors.Is(err, revocation.ErrNoSource) {
-				whys = append(whys, err.Error())
+				whys = append(whys, lit(err.Error()))
 			}
 			return certStatus{}, false
 		}
@@ -200,11 +200,11 @@ func (v *pdfVerifier) fetch(cert, issuer *x509.Certificate, at time.Time) certSt
 		// An online answer must speak for the time judged at; the
 		// source names the URL.
 		if isOCSP {
-			res = st.judge(cert, issuer, [][]byte{der}, nil, at, RevSourceOnline, strings.TrimPrefix(src, "OCSP "))
+			res = st.judge(cert, issuer, [][]byte{der}, nil, at, RevSourceOnline, lit(strings.TrimPrefix(src, "OCSP ")))
 		} else {
-			res = st.judge(cert, issuer, nil, [][]byte{der}, at, RevSourceOnline, strings.TrimPrefix(src, "CRL "))
+			res = st.judge(cert, issuer, nil, [][]byte{der}, at, RevSourceOnline, lit(strings.TrimPrefix(src, "CRL ")))
 		}
-		if res.why != "" {
+		if res.why.Key != "" {
 			whys = append(whys, res.why)
 		}
 		return res, res.decided()
@@ -216,9 +216,9 @@ func (v *pdfVerifier) fetch(cert, issuer *x509.Certificate, at time.Time) certSt
 		return res
 	}
 	if len(whys) == 0 {
-		whys = append(whys, "the certificate names no OCSP responder and no CRL")
+		whys = append(whys, tf("the certificate names no OCSP responder and no CRL"))
 	}
-	return certStatus{status: RevStatusUnknown, source: RevSourceNone, why: "online: " + strings.Join(whys, "; ")}
+	return certStatus{status: RevStatusUnknown, source: RevSourceNone, why: tf("online: %s", whys)}
 }
 
 // chainStatus finds the status of every certificate of chain below its
@@ -257,7 +257,7 @@ func (v *pdfVerifier) tsaRevoked(chain []*x509.Certificate, sd *cms.SignedData, 
 	for i, r := range v.chainStatus(chain, emb, genTime, true) {
 		if r.status == RevStatusRevoked && !r.revokedAt.After(genTime) {
 			return fmt.Errorf("the certificate %q of its authority was revoked on %s, before the timestamp (%s)",
-				chain[i].Subject.CommonName, r.revokedAt.UTC().Format(time.RFC3339), r.from)
+				chain[i].Subject.CommonName, r.revokedAt.UTC().Format(time.RFC3339), r.from.String())
 		}
 	}
 	return nil
@@ -279,7 +279,7 @@ func (v *pdfVerifier) checkRevocation(s *Signature, der []byte) {
 		tsd, sd = sd, nil
 	}
 	if err := v.state().dssErr; err != nil && v.in != nil && v.in.Root()["DSS"] != nil {
-		s.note(fmt.Sprintf("The document security store (/DSS) cannot be read: %v.", err))
+		s.note(tf("The document security store (/DSS) cannot be read: %v.", err))
 	}
 	own := signatureRevocationInfo(der, sd)
 	if tsd != nil {
@@ -298,7 +298,7 @@ func (v *pdfVerifier) checkRevocation(s *Signature, der []byte) {
 		at = s.SigningTime
 	}
 	if v.opts.SkipRevocation {
-		s.note("Revocation was not checked.")
+		s.note(tf("Revocation was not checked."))
 		s.Revocation = Revocation{Source: RevSourceNone, Status: RevStatusNotChecked}
 		// The level still says what the file carries.
 		v.ltLevel(s, chain, emb)
@@ -309,46 +309,46 @@ func (v *pdfVerifier) checkRevocation(s *Signature, der []byte) {
 	status, source := RevStatusGood, RevSourceEmbedded
 	for i, r := range results {
 		cert := chain[i]
-		who := "The signer's certificate"
+		who := tf("The signer's certificate")
 		if s.DocTimestamp && i == 0 {
-			who = "The timestamp authority's certificate"
+			who = tf("The timestamp authority's certificate")
 		} else if i > 0 {
-			who = fmt.Sprintf("The certificate of the authority %q", cert.Subject.CommonName)
+			who = tf("The certificate of the authority %q", cert.Subject.CommonName)
 		}
 		switch r.status {
 		case RevStatusGood:
 		case RevStatusRevoked:
 			when := r.revokedAt.UTC().Format(time.RFC3339)
-			reason := ""
-			if n := reasonName(r.reason); n != "" {
-				reason = " (" + n + ")"
+			var reason Text // none: renders as ""
+			if n, ok := reasonName(r.reason); ok {
+				reason = tf(" (%s)", n)
 			}
 			switch {
 			case r.revokedAt.After(at):
 				// Revoked after the time the signature is judged at:
 				// a timestamp proves it existed before (or --at asks
 				// about an earlier time).
-				after := "the time the signature is proven to exist"
+				after := tf("the time the signature is proven to exist")
 				if !proven {
-					after = "the verification time"
+					after = tf("the verification time")
 				}
-				s.note(fmt.Sprintf("%s was revoked on %s%s, after %s; the signature stays valid (%s).", who, when, reason, after, r.from))
+				s.note(tf("%s was revoked on %s%s, after %s; the signature stays valid (%s).", who, when, reason, after, r.from))
 				continue
 			case i == 0 && !s.DocTimestamp && s.TimeSource == TimeClaimed && !r.revokedAt.After(s.SigningTime):
 				// The signer's own claim puts the signature after the
 				// revocation (EN 319 102-1 §5.3.4).
-				s.set(TotalFailed, Revoked, fmt.Sprintf("%s was revoked on %s%s, before the time the signature claims to be made (%s).", who, when, reason, r.from))
+				s.set(TotalFailed, Revoked, tf("%s was revoked on %s%s, before the time the signature claims to be made (%s).", who, when, reason, r.from))
 			case i == 0:
-				s.set(Indeterminate, RevokedNoPOE, fmt.Sprintf("%s was revoked on %s%s, and nothing proves the signature was made before (%s).", who, when, reason, r.from))
+				s.set(Indeterminate, RevokedNoPOE, tf("%s was revoked on %s%s, and nothing proves the signature was made before (%s).", who, when, reason, r.from))
 			default:
-				s.set(Indeterminate, RevokedCANoPOE, fmt.Sprintf("%s was revoked on %s%s, and nothing proves the signature was made before (%s).", who, when, reason, r.from))
+				s.set(Indeterminate, RevokedCANoPOE, tf("%s was revoked on %s%s, and nothing proves the signature was made before (%s).", who, when, reason, r.from))
 			}
 			status = RevStatusRevoked
 		default:
 			if status != RevStatusRevoked {
 				status = RevStatusUnknown
 			}
-			s.set(Indeterminate, TryLater, fmt.Sprintf("%s could not be checked for revocation: %s.", who, r.why))
+			s.set(Indeterminate, TryLater, tf("%s could not be checked for revocation: %s.", who, r.why))
 		}
 		if r.source == RevSourceOnline || (r.source == RevSourceFile && source != RevSourceOnline) {
 			source = r.source
@@ -384,11 +384,11 @@ func (v *pdfVerifier) tsaWarnings(s *Signature, sd *cms.SignedData, emb revData)
 		if r.status != RevStatusUnknown {
 			continue
 		}
-		who := "the timestamp authority's certificate"
+		who := tf("the timestamp authority's certificate")
 		if i > 0 {
-			who = "the certificate of the timestamp authority's issuer"
+			who = tf("the certificate of the timestamp authority's issuer")
 		}
-		s.note(fmt.Sprintf("The revocation status of %s %q is not known: %s.", who, chain[i].Subject.CommonName, r.why))
+		s.note(tf("The revocation status of %s %q is not known: %s.", who, chain[i].Subject.CommonName, r.why))
 	}
 }
 
@@ -402,7 +402,7 @@ func (v *pdfVerifier) ltLevel(s *Signature, chain []*x509.Certificate, emb revDa
 	}
 	for i := 0; i+1 < len(chain); i++ {
 		// At the zero time every answer is fresh: only presence counts.
-		if !v.state().judge(chain[i], chain[i+1], emb.ocsps, emb.crls, time.Time{}, RevSourceEmbedded, "in the file").decided() {
+		if !v.state().judge(chain[i], chain[i+1], emb.ocsps, emb.crls, time.Time{}, RevSourceEmbedded, tf("in the file")).decided() {
 			return
 		}
 	}
@@ -414,14 +414,15 @@ func (v *pdfVerifier) ltLevel(s *Signature, chain []*x509.Certificate, emb revDa
 	}
 }
 
-func reasonName(r int) string {
-	names := map[int]string{
-		ocsp.KeyCompromise: "key compromise", ocsp.CACompromise: "CA compromise",
-		ocsp.AffiliationChanged: "affiliation changed", ocsp.Superseded: "superseded",
-		ocsp.CessationOfOperation: "cessation of operation", ocsp.CertificateHold: "certificate hold",
-		ocsp.PrivilegeWithdrawn: "privilege withdrawn", ocsp.AACompromise: "AA compromise",
+func reasonName(r int) (Text, bool) {
+	names := map[int]Text{
+		ocsp.KeyCompromise: tf("key compromise"), ocsp.CACompromise: tf("CA compromise"),
+		ocsp.AffiliationChanged: tf("affiliation changed"), ocsp.Superseded: tf("superseded"),
+		ocsp.CessationOfOperation: tf("cessation of operation"), ocsp.CertificateHold: tf("certificate hold"),
+		ocsp.PrivilegeWithdrawn: tf("privilege withdrawn"), ocsp.AACompromise: tf("AA compromise"),
 	}
-	return names[r]
+	t, ok := names[r]
+	return t, ok
 }
 
 // finish works on all signatures of a file: PAdES-B-LTA (ETSI EN 319

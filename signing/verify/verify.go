@@ -187,6 +187,9 @@ type Signature struct {
 	// Problems are English sentences, the reasons for the indication and
 	// warnings that do not change it.
 	Problems []string
+	// Texts are the Problems, index for index, as format keys and
+	// arguments, for translation (text.go).
+	Texts []Text `json:"-"`
 }
 
 // Signer names a signing certificate.
@@ -218,16 +221,28 @@ func signerOf(c *x509.Certificate) Signer {
 // set lowers the indication to ind with sub when ind is worse than the
 // current one; the first reason at the worst level stays. The problem is
 // recorded in any case.
-func (s *Signature) set(ind Indication, sub SubIndication, problem string) {
+func (s *Signature) set(ind Indication, sub SubIndication, problem Text) {
 	if ind.rank() > s.Indication.rank() {
 		s.Indication, s.SubIndication = ind, sub
 	}
 	s.note(problem)
 }
 
-func (s *Signature) note(problem string) {
-	if problem != "" {
-		s.Problems = append(s.Problems, problem)
+// note records a problem in English (Problems) and as a Text (Texts).
+func (s *Signature) note(problem Text) {
+	if en := problem.String(); en != "" {
+		s.Problems = append(s.Problems, en)
+		s.Texts = append(s.Texts, problem)
+	}
+}
+
+// replaceLast rewords the last problem, keeping Problems and Texts in step.
+func (s *Signature) replaceLast(problem Text) {
+	if n := len(s.Problems); n > 0 {
+		s.Problems[n-1] = problem.String()
+		if len(s.Texts) == n {
+			s.Texts[n-1] = problem
+		}
 	}
 }
 
@@ -272,10 +287,10 @@ func Verify(path string, opts Options) (*Report, error) {
 	for _, fl := range fields {
 		sig := v.signature(fl)
 		if in.Damaged != nil {
-			sig.set(Indeterminate, FormatFailure, fmt.Sprintf("The file's cross-reference data is damaged (%v); viewers may repair it differently.", in.Damaged))
+			sig.set(Indeterminate, FormatFailure, tf("The file's cross-reference data is damaged (%v); viewers may repair it differently.", in.Damaged))
 		}
 		if in.Encrypted {
-			sig.set(Indeterminate, FormatFailure, "The file is encrypted; encrypted files are not verified yet.")
+			sig.set(Indeterminate, FormatFailure, tf("The file is encrypted; encrypted files are not verified yet."))
 		}
 		rep.Signatures = append(rep.Signatures, sig)
 	}
