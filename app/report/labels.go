@@ -25,7 +25,7 @@ type labels struct {
 	revocation, reason, problems, page, field         string
 	signatureOne                                      string
 	euAnchors, trustLists, tlWarnings, lotl           string
-	sequence, issued, notUsed                         string
+	sequence, issued, notUsed, qualUnknown            string
 	passed, failedWord, indeterminate                 string
 	wholeFile, wholeRevision, partial                 string
 	wholeContainer                                    string
@@ -60,7 +60,7 @@ var english = labels{
 	modUnknown: "not analysed",
 	euAnchors:  "the qualified CAs of the EU trusted lists below", trustLists: "EU trusted lists",
 	tlWarnings: "Trusted list warnings", lotl: "list of trusted lists", sequence: "sequence number",
-	issued: "issued", notUsed: "not used",
+	issued: "issued", notUsed: "not used", qualUnknown: "cannot be determined",
 	revSource: map[string]string{verify.RevSourceEmbedded: "embedded", verify.RevSourceOnline: "fetched online",
 		verify.RevSourceFile: "from a given CRL file", verify.RevSourceNone: "no revocation data"},
 	revStatus: map[string]string{verify.RevStatusGood: "not revoked", verify.RevStatusRevoked: "revoked",
@@ -90,7 +90,7 @@ var german = labels{
 	modUnknown: "nicht analysiert",
 	euAnchors:  "die qualifizierten Zertifizierungsdienste der unten genannten EU-Vertrauenslisten", trustLists: "EU-Vertrauenslisten",
 	tlWarnings: "Hinweise zu den Vertrauenslisten", lotl: "Liste der Vertrauenslisten", sequence: "Folgenummer",
-	issued: "ausgestellt", notUsed: "nicht verwendet",
+	issued: "ausgestellt", notUsed: "nicht verwendet", qualUnknown: "nicht feststellbar",
 	revSource: map[string]string{verify.RevSourceEmbedded: "eingebettet", verify.RevSourceOnline: "online abgefragt",
 		verify.RevSourceFile: "aus einer angegebenen Sperrliste", verify.RevSourceNone: "keine Sperrinformationen"},
 	revStatus: map[string]string{verify.RevStatusGood: "nicht gesperrt", verify.RevStatusRevoked: "gesperrt",
@@ -123,7 +123,7 @@ var slovenian = labels{
 	modUnknown: "ni analizirano",
 	euAnchors:  "kvalificirani overitelji spodaj navedenih zaupanja vrednih seznamov EU", trustLists: "Zaupanja vredni seznami EU",
 	tlWarnings: "Opozorila k zaupanja vrednim seznamom", lotl: "seznam zaupanja vrednih seznamov", sequence: "zaporedna številka",
-	issued: "izdan", notUsed: "ni uporabljen",
+	issued: "izdan", notUsed: "ni uporabljen", qualUnknown: "ni mogoče ugotoviti",
 	revSource: map[string]string{verify.RevSourceEmbedded: "vdelano", verify.RevSourceOnline: "pridobljeno prek spleta",
 		verify.RevSourceFile: "iz podane datoteke CRL", verify.RevSourceNone: "ni podatkov o preklicu"},
 	revStatus: map[string]string{verify.RevStatusGood: "ni preklicano", verify.RevStatusRevoked: "preklicano",

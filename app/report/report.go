@@ -307,8 +307,8 @@ func sigFacts(l labels, n int, s verify.Signature) sigView {
 		add(l.level, s.Level)
 	}
 	q := s.Qualified
-	if q == "" {
-		q = verify.QUnknown
+	if q == "" || q == verify.QUnknown {
+		q = l.qualUnknown // the other statuses are the regulation's own terms
 	}
 	add(l.qualified, q)
 	add(l.revocation, l.revocationText(s.Revocation))
