@@ -1,6 +1,6 @@
-// Siegel signs, seals and verifies documents. Without arguments, or with
-// one PDF file, it starts the desktop app; with a command it runs the
-// command line.
+// Siegel signs, seals and verifies documents. Without arguments, with
+// one PDF or signature file, or with --verify FILE, it starts the desktop
+// app; with a command it runs the command line.
 package main
 
 import (
@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -25,8 +26,8 @@ var icon []byte
 func main() {
 	args := os.Args[1:]
 	var code int
-	if doc, ok := guiArgs(args); ok {
-		code = gui(doc)
+	if start, ok := guiArgs(args); ok {
+		code = gui(start)
 	} else {
 		code = cli.Main(args)
 	}
@@ -34,21 +35,45 @@ func main() {
 	os.Exit(code)
 }
 
-// guiArgs says whether args start the desktop app: none, or a single
-// existing .pdf file to open in it.
-func guiArgs(args []string) (doc string, ok bool) {
-	switch {
-	case len(args) == 0:
-		return "", true
-	case len(args) == 1 && strings.EqualFold(filepath.Ext(args[0]), ".pdf"):
-		if st, err := os.Stat(args[0]); err == nil && !st.IsDir() {
-			return args[0], true
-		}
-	}
-	return "", false
+// guiStart is what the desktop app opens first: nothing, a PDF to sign,
+// or a file to verify.
+type guiStart struct {
+	doc    string
+	verify bool
 }
 
-func gui(doc string) int {
+// verifyExts are the files the verify view takes besides PDFs: detached
+// CMS and ASiC-E containers.
+var verifyExts = []string{".p7s", ".p7m", ".asice", ".sce"}
+
+// guiArgs says whether args start the desktop app: none; a single
+// existing .pdf file to open for signing; a single existing signature
+// file or container to verify; or "--verify FILE" (the desktop entry's
+// "Verify with Siegel"), which the verify view reports on even when the
+// file cannot be read.
+func guiArgs(args []string) (start guiStart, ok bool) {
+	switch {
+	case len(args) == 0:
+		return guiStart{}, true
+	case len(args) == 2 && args[0] == "--verify":
+		return guiStart{doc: args[1], verify: true}, true
+	case len(args) == 1:
+		st, err := os.Stat(args[0])
+		if err != nil || st.IsDir() {
+			return guiStart{}, false
+		}
+		ext := strings.ToLower(filepath.Ext(args[0]))
+		if ext == ".pdf" {
+			return guiStart{doc: args[0]}, true
+		}
+		if slices.Contains(verifyExts, ext) {
+			return guiStart{doc: args[0], verify: true}, true
+		}
+	}
+	return guiStart{}, false
+}
+
+func gui(start guiStart) int {
 	var s app.Settings
 	var loadErr error
 	if path, err := app.SettingsPath(); err == nil {
@@ -68,8 +93,11 @@ func gui(doc string) int {
 		deps.SaveSettings = func(app.Settings) error { return fmt.Errorf("%w; not overwritten", loadErr) }
 	}
 	w := ui.NewWindow(a, deps)
-	if doc != "" {
-		w.Open(doc)
+	switch {
+	case start.verify:
+		w.Verify(start.doc)
+	case start.doc != "":
+		w.Open(start.doc)
 	}
 	w.Window().ShowAndRun()
 	return 0
