@@ -12,6 +12,8 @@ pkgs=(
   libgl1-mesa-dev xorg-dev                 # Fyne (the desktop app) builds with cgo
   xvfb dbus-daemon imagemagick             # GUI smoke test: headless X, D-Bus, screenshots
   gnome-keyring                            # a real Secret Service for app/secrets tests
+  dpkg-dev xz-utils lintian man-db         # Linux packages: .deb (shlibdeps, checks), tar.xz, man page
+  desktop-file-utils                       # desktop entry check
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -64,4 +64,13 @@ fuzz ./signing/verify FuzzVerifyASiC
 echo "== GUI smoke test (the real binary under Xvfb)"
 bash packaging/gui-smoke.sh
 
+# The .deb is built, installed with apt, used and removed again. That
+# changes the machine's packages, so it runs in CI and when asked.
+if [ "${CI:-}" = true ] || [ "${SIEGEL_DEB_TEST:-}" = 1 ]; then
+  echo "== Debian package: build, apt-get install, sign and verify, remove"
+  bash packaging/deb-test.sh
+else
+  echo "== Debian package test skipped outside CI (SIEGEL_DEB_TEST=1 or make deb-test runs it)"
+fi
+
 echo "all checks passed"
