@@ -87,7 +87,25 @@ func (m *BatchModel) Apply(p seal.Progress, failed []seal.FileResult) {
 }
 
 // FailureLine is how a failed file is listed.
-func FailureLine(f seal.FileResult) string { return f.Input + ": " + f.Reason }
+func FailureLine(f seal.FileResult) string { return f.Input + ": " + failureText(f) }
+
+// failureText is why a file failed, in the window's language where the
+// cause is known; otherwise the seal's English reason.
+func failureText(f seal.FileResult) string {
+	switch {
+	case f.Err == nil:
+		return f.Reason
+	case errors.Is(f.Err, seal.ErrVanished):
+		return T("The file vanished before it was read.")
+	case errors.Is(f.Err, seal.ErrOutputEarlier):
+		return T("The output exists, sealed from an earlier version of this file; remove it to seal the new one.")
+	case errors.Is(f.Err, seal.ErrOutputForeign):
+		return T("The output exists and was not written by Siegel's sealing; it is left alone.")
+	case errors.Is(f.Err, seal.ErrOutputAppeared):
+		return T("The output appeared while the file was sealed; it is left alone.")
+	}
+	return ResultText(f.Err)
+}
 
 // Fraction is the share of files done, 0 to 1.
 func (m *BatchModel) Fraction() float64 {

@@ -79,6 +79,17 @@ func TestBatchModel(t *testing.T) {
 	if got, want := m.Status(), "2,5 Dateien/s · noch etwa 12 s"; got != want {
 		t.Errorf("German status %q, want %q", got, want)
 	}
+	// A failure whose cause is known is told in the window's language;
+	// the English reason (as the audit log keeps it) stays underneath.
+	gone := seal.FileResult{Input: "x.pdf", Outcome: seal.OutcomeFailed, Reason: seal.ErrVanished.Error(),
+		Err: fmt.Errorf("wrapped: %w", seal.ErrVanished)}
+	if got, want := FailureLine(gone), "x.pdf: Die Datei verschwand, bevor sie gelesen wurde."; got != want {
+		t.Errorf("German failure line %q, want %q", got, want)
+	}
+	read := seal.FileResult{Input: "y.pdf", Outcome: seal.OutcomeFailed, Reason: "from the log"}
+	if got := FailureLine(read); got != "y.pdf: from the log" {
+		t.Errorf("failure without a cause: %q", got)
+	}
 }
 
 // TestBatchFeed: reports between two takes come out as the latest

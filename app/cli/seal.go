@@ -96,7 +96,7 @@ func runSeal(env Env, args []string) int {
 	if len(res.Failures) > 0 {
 		fmt.Fprintln(env.Stderr, env.T("Failed:"))
 		for _, f := range res.Failures {
-			fmt.Fprintf(env.Stderr, "  %s: %s\n", f.Input, f.Reason)
+			fmt.Fprintf(env.Stderr, "  %s: %s\n", f.Input, env.failureText(f))
 		}
 	}
 	if se != nil {
@@ -133,7 +133,7 @@ func (p *sealProgress) update(pr seal.Progress) {
 		if l := pr.Last; l != nil {
 			switch l.Outcome {
 			case seal.OutcomeFailed:
-				fmt.Fprintf(p.w, "%-7s %s: %s\n", p.env.T("failed"), l.Input, l.Reason)
+				fmt.Fprintf(p.w, "%-7s %s: %s\n", p.env.T("failed"), l.Input, p.env.failureText(*l))
 			default:
 				fmt.Fprintf(p.w, "%-7s %s\n", outcomeText(p.env, l.Outcome), l.Input)
 			}
@@ -192,4 +192,13 @@ func outcomeText(env Env, outcome string) string {
 		return env.T("failed")
 	}
 	return outcome
+}
+
+// failureText is why a file failed: the seal's English reason, or in
+// another language its cause in words (see errText).
+func (env Env) failureText(f seal.FileResult) string {
+	if f.Err == nil {
+		return f.Reason
+	}
+	return env.errText("", "", f.Err)
 }

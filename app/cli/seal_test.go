@@ -226,10 +226,17 @@ func TestSealFolder(t *testing.T) {
 		t.Errorf("audit verify: exit %d: %s%s", code, o, e)
 	}
 
-	// Again: everything sealed is skipped, the failures fail again.
+	// Again: everything sealed is skipped, the failures fail again; in
+	// German, the failures' causes are in German too.
 	code, stdout, stderr = run(t, args...)
 	if code != cli.ExitError || !strings.Contains(stdout, "0 sealed, 12 skipped, 2 failed") {
 		t.Errorf("rerun: exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, _, stderr = runIn(t, german, args...)
+	for _, want := range []string{"a/damaged.pdf: das PDF ist beschädigt", "encrypted.pdf: das PDF ist verschlüsselt"} {
+		if code != cli.ExitError || !strings.Contains(stderr, want) {
+			t.Errorf("German rerun: exit %d, failure list lacks %q:\n%s", code, want, stderr)
+		}
 	}
 	// Without the bad files the run is clean.
 	os.Remove(filepath.Join(in, "a", "damaged.pdf"))

@@ -107,8 +107,20 @@ type FileResult struct {
 	Input   string // relative to In, slash-separated
 	Output  string // relative to Out, for sealed and skipped files
 	Outcome string // OutcomeSealed, OutcomeSkipped or OutcomeFailed
-	Reason  string // why it failed
+	Reason  string // why it failed, in English as the audit log keeps it
+	// Err is the cause behind Reason, for callers that put it in the
+	// user's language (errors.Is: the Err… reasons below, pades.ErrDamaged,
+	// …); nil for the outcomes of a journal or log read back.
+	Err error
 }
+
+// Reasons a file fails without an error of a lower layer.
+var (
+	ErrVanished       = errors.New("vanished before it was read")
+	ErrOutputEarlier  = errors.New("the output exists, sealed from an earlier version of this input; remove it to seal the new one")
+	ErrOutputForeign  = errors.New("the output exists and was not written by siegel seal; it is left alone")
+	ErrOutputAppeared = errors.New("the output appeared while it was sealed; it is left alone")
+)
 
 // Progress is reported after each file is recorded, and when the run
 // starts, pauses, resumes or ends.
@@ -550,8 +562,8 @@ func stopCause(err error) bool {
 	return false
 }
 
-func failed(rel, reason string) done {
-	return done{FileResult: FileResult{Input: rel, Outcome: OutcomeFailed, Reason: reason}}
+func failed(rel string, err error) done {
+	return done{FileResult: FileResult{Input: rel, Outcome: OutcomeFailed, Reason: err.Error(), Err: err}}
 }
 
 // seal takes one file through hash, prepare, sign, embed and rename. ok is
@@ -568,7 +580,7 @@ func (r *run) seal(ctx context.Context, j job) (d done, ok bool) {
 			r.fail(j.rel, err)
 			return done{}, false
 		}
-		return failed(j.rel, err.Error()), true
+		return failed(j.rel, err), true
 	}
 	// The input digest comes from Prepare, which reads the input once,
 	// except when an output exists and the digest decides what to do.
@@ -577,9 +589,9 @@ func (r *run) seal(ctx context.Context, j job) (d done, ok bool) {
 	if _, err := os.Lstat(out); err == nil {
 		if inSHA, err = hashFile(in); err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
-				return failed(j.rel, "vanished before it was read"), true
+				return failed(j.rel, ErrVanished), true
 			}
-			return failed(j.rel, err.Error()), true
+			return failed(j.rel, err), true
 		}
 		r.mu.Lock()
 		prior, sealedBefore := r.sealed[j.rel]
@@ -588,11 +600,11 @@ func (r *run) seal(ctx context.Context, j job) (d done, ok bool) {
 		case sealedBefore && prior.sha == inSHA:
 			return done{FileResult: FileResult{Input: j.rel, Output: prior.output, Outcome: OutcomeSkipped}, inSHA: inSHA}, true
 		case sealedBefore:
-			return failed(j.rel, "the output exists, sealed from an earlier version of this input; remove it to seal the new one"), true
+			return failed(j.rel, ErrOutputEarlier), true
 		case r.intents[outRel]:
 			replace = true // renamed by a run killed before it recorded the file
 		default:
-			return failed(j.rel, "the output exists and was not written by siegel seal; it is left alone"), true
+			return failed(j.rel, ErrOutputForeign), true
 		}
 	}
 	if dir := filepath.Dir(out); !r.known(dir) {
@@ -611,7 +623,7 @@ func (r *run) seal(ctx context.Context, j job) (d done, ok bool) {
 	p, err := pades.Prepare(in, out, opts)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return failed(j.rel, "vanished before it was read"), true
+			return failed(j.rel, ErrVanished), true
 		}
 		return fileErr(err)
 	}
@@ -643,7 +655,7 @@ func (r *run) seal(ctx context.Context, j job) (d done, ok bool) {
 	}
 	if err := p.Commit(out, replace); err != nil {
 		if errors.Is(err, pades.ErrOutputExists) {
-			return failed(j.rel, "the output appeared while it was sealed; it is left alone"), true
+			return failed(j.rel, ErrOutputAppeared), true
 		}
 		return fileErr(err)
 	}
