@@ -744,9 +744,14 @@ func (r *run) record(alog *auditLog, results <-chan done, res *Result) {
 			switch d.Outcome {
 			case OutcomeSealed:
 				res.Sealed++
-				r.mu.Lock()
-				r.sealed[d.Input] = sealedEntry{sha: d.inSHA, output: d.Output}
-				r.mu.Unlock()
+				if r.opts.Watch {
+					// A hot folder sees a file again when it changes. A run
+					// over a folder lists each file once and keeps no
+					// memory of it, so memory does not grow with the folder.
+					r.mu.Lock()
+					r.sealed[d.Input] = sealedEntry{sha: d.inSHA, output: d.Output}
+					r.mu.Unlock()
+				}
 			case OutcomeSkipped:
 				res.Skipped++
 			case OutcomeFailed:
