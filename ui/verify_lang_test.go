@@ -1,66 +1,22 @@
 package ui
 
 import (
-	"context"
-	"crypto/x509"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/siegel-app/siegel/internal/testpdf"
-	"github.com/siegel-app/siegel/internal/testpki"
+	"github.com/siegel-app/siegel/internal/testsign"
 	"github.com/siegel-app/siegel/signing/audit"
-	"github.com/siegel-app/siegel/signing/cms"
-	"github.com/siegel-app/siegel/signing/pades"
 	"github.com/siegel-app/siegel/signing/verify"
 )
 
-// tamperedReport signs a two-page PDF, replaces the content of page 1 in
-// a later incremental update and verifies the result.
-func tamperedReport(t *testing.T) *verify.Report {
-	t.Helper()
-	p := testpki.MustShared(t)
-	dir := t.TempDir()
-	in, signed := filepath.Join(dir, "in.pdf"), filepath.Join(dir, "vertrag.pdf")
-	if err := os.WriteFile(in, testpdf.Pages(2), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	chain := p.Chain(p.SignerRSA)
-	prep, err := pades.Prepare(in, signed, pades.Options{ContentsSize: cms.MaxSize(chain, p.SignerRSA.Key.Public(), cms.Options{})})
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := cms.SignDetached(context.Background(), p.SignerRSA.Key, chain, prep.Digest, cms.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := prep.Embed(der); err != nil {
-		t.Fatal(err)
-	}
-	if err := prep.Commit(signed, true); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(signed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	content := "BT /F1 24 Tf 72 720 Td (Pay 1000000 EUR) Tj ET"
-	data = testpdf.AppendUpdate(data, map[int]string{6: "<< /Length " + strconv.Itoa(len(content)) + " >>\nstream\n" + content + "\nendstream"})
-	if err := os.WriteFile(signed, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	roots := x509.NewCertPool()
-	roots.AddCert(p.Root.Cert)
-	rep, err := verify.Verify(signed, verify.Options{Roots: roots, SkipRevocation: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rep
-}
+// tamperedReport is a signed PDF whose page 1 was replaced later (see
+// testsign.TamperedReport), verified.
+func tamperedReport(t *testing.T) *verify.Report { return testsign.TamperedReport(t, "") }
 
 // TestVerifyModelLanguages: the engine's problems and change phrases
 // appear in the GUI's language.

@@ -2,11 +2,12 @@ package cli
 
 import (
 	"embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/siegel-app/siegel/app/msgcat"
 )
 
 // Languages the command line speaks. English is the source text: the
@@ -22,30 +23,18 @@ var translationFiles embed.FS
 var catalogues = loadCatalogues()
 
 func loadCatalogues() map[string]map[string]string {
-	out := map[string]map[string]string{}
-	for _, l := range languages[1:] {
-		name := "translations/" + l + ".json"
-		b, err := translationFiles.ReadFile(name)
-		if err != nil {
-			panic(fmt.Sprintf("cli: read %s: %v", name, err)) // embedded: cannot happen in a build
-		}
-		m := map[string]string{}
-		if err := json.Unmarshal(b, &m); err != nil {
-			panic(fmt.Sprintf("cli: %s: %v", name, err)) // caught by the catalogue tests
-		}
-		out[l] = m
+	cats, err := msgcat.Load(translationFiles, "translations", languages[1:])
+	if err != nil {
+		panic("cli: " + err.Error()) // embedded: caught by the catalogue tests
 	}
-	return out
+	return cats
 }
 
 // supported returns the language code of a locale name such as
 // "de_AT.UTF-8", "sl_SI", "sl" or "de-CH", or "" when the CLI does not
 // speak it or the name is "C" or "POSIX" (no preference).
 func supported(locale string) string {
-	l := strings.ToLower(locale)
-	if i := strings.IndexAny(l, "_.@-"); i >= 0 {
-		l = l[:i]
-	}
+	l := msgcat.Base(locale)
 	for _, s := range languages {
 		if l == s {
 			return s

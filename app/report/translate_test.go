@@ -2,69 +2,23 @@ package report_test
 
 import (
 	"bytes"
-	"context"
-	"crypto/x509"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/siegel-app/siegel/app/report"
-	"github.com/siegel-app/siegel/internal/testpdf"
-	"github.com/siegel-app/siegel/internal/testpki"
-	"github.com/siegel-app/siegel/signing/cms"
-	"github.com/siegel-app/siegel/signing/pades"
+	"github.com/siegel-app/siegel/internal/testsign"
 	"github.com/siegel-app/siegel/signing/verify"
 )
 
-// tampered signs a two-page PDF and replaces the content of page 1 in a
-// later incremental update (the "shadow" attack's simplest form), and
-// returns the verification of it.
+// tampered is a signed PDF whose page 1 was replaced later (see
+// testsign.TamperedReport), verified.
 func tampered(t *testing.T) report.Entry {
-	t.Helper()
-	p := testpki.MustShared(t)
-	dir := t.TempDir()
-	in, signed := filepath.Join(dir, "in.pdf"), filepath.Join(dir, "vertrag.pdf")
-	if err := os.WriteFile(in, testpdf.Pages(2), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	e := p.SignerRSA
-	chain := p.Chain(e)
-	prep, err := pades.Prepare(in, signed, pades.Options{ContentsSize: cms.MaxSize(chain, e.Key.Public(), cms.Options{}), Reason: "Approved"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := cms.SignDetached(context.Background(), e.Key, chain, prep.Digest, cms.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := prep.Embed(der); err != nil {
-		t.Fatal(err)
-	}
-	if err := prep.Commit(signed, true); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(signed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	content := "BT /F1 24 Tf 72 720 Td (Pay 1000000 EUR) Tj ET"
-	data = testpdf.AppendUpdate(data, map[int]string{6: "<< /Length " + strconv.Itoa(len(content)) + " >>\nstream\n" + content + "\nendstream"})
-	if err := os.WriteFile(signed, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(p.Root.Cert)
-	rep, err := verify.Verify(signed, verify.Options{Roots: pool, SkipRevocation: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := testsign.TamperedReport(t, "Approved")
 	if rep.Indication != verify.TotalFailed || len(rep.Signatures) != 1 ||
 		!strings.Contains(strings.Join(rep.Signatures[0].Problems, " "), "content of page 1 changed") {
 		t.Fatalf("the tampered file verifies as %s: %q", rep.Indication, rep.Signatures[0].Problems)
 	}
-	return report.Entry{File: signed, Report: rep}
+	return report.Entry{File: rep.File, Report: rep}
 }
 
 // TestTranslatedProblems: the summary and the reports of a tampered PDF

@@ -16,10 +16,8 @@ package verifytext
 
 import (
 	"embed"
-	"encoding/json"
-	"fmt"
-	"strings"
 
+	"github.com/siegel-app/siegel/app/msgcat"
 	"github.com/siegel-app/siegel/signing/audit"
 	"github.com/siegel-app/siegel/signing/verify"
 )
@@ -35,29 +33,17 @@ var files embed.FS
 var catalogues = load()
 
 func load() map[string]map[string]string {
-	out := map[string]map[string]string{}
-	for _, l := range Languages {
-		name := "translations/" + l + ".json"
-		b, err := files.ReadFile(name)
-		if err != nil {
-			panic(fmt.Sprintf("verifytext: read %s: %v", name, err)) // embedded: cannot happen in a build
-		}
-		m := map[string]string{}
-		if err := json.Unmarshal(b, &m); err != nil {
-			panic(fmt.Sprintf("verifytext: %s: %v", name, err)) // caught by the catalogue test
-		}
-		out[l] = m
+	cats, err := msgcat.Load(files, "translations", Languages)
+	if err != nil {
+		panic("verifytext: " + err.Error()) // embedded: caught by the catalogue test
 	}
-	return out
+	return cats
 }
 
 // Lang reduces a language or locale name ("de", "de_AT.UTF-8", "sl-SI")
 // to "de" or "sl", or "en" for anything else.
 func Lang(lang string) string {
-	l := strings.ToLower(lang)
-	if i := strings.IndexAny(l, "_.@-"); i >= 0 {
-		l = l[:i]
-	}
+	l := msgcat.Base(lang)
 	if _, ok := catalogues[l]; ok {
 		return l
 	}
