@@ -2,20 +2,8 @@
 # package is built from, and the release build of the binary.
 # Expects to run at the repository root with `set -euo pipefail`.
 
-# Version and build number come from FyneApp.toml, the one place they are
-# kept; the Debian revision is the Fyne build number.
-version=$(sed -n 's/^Version *= *"\([^"]*\)".*/\1/p' FyneApp.toml)
-build=$(sed -n 's/^Build *= *\([0-9][0-9]*\).*/\1/p' FyneApp.toml)
-app_id=$(sed -n 's/^ID *= *"\([^"]*\)".*/\1/p' FyneApp.toml)
-if [ -z "$version" ] || [ -z "$build" ] || [ -z "$app_id" ]; then
-  echo "FyneApp.toml: Version, Build or ID missing" >&2
-  exit 1
-fi
-commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
-# A package built from uncommitted changes must not pass for the commit.
-if [ "$commit" != unknown ] && [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then
-  commit="$commit-dirty"
-fi
+# Version, build number (the Debian revision), app ID and commit.
+. packaging/version.sh
 goarch=$(go env GOARCH)
 # Reproducible timestamps: the commit's time (or now, outside git).
 SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}

@@ -37,13 +37,7 @@ for tool in go lipo codesign hdiutil /usr/libexec/PlistBuddy; do
 done
 xcode-select -p >/dev/null || { echo "macos/build.sh: no Xcode command line tools (xcode-select --install)" >&2; exit 1; }
 
-toml_value() { sed -n "s/^$1 *= *\"\{0,1\}\([^\"]*\)\"\{0,1\} *$/\1/p" FyneApp.toml | head -n1; }
-version=${VERSION:-$(toml_value Version)}
-build=$(toml_value Build)
-if [ -z "${COMMIT:-}" ]; then
-  COMMIT=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
-  git diff --quiet HEAD 2>/dev/null || COMMIT="$COMMIT-dirty"
-fi
+. packaging/version.sh
 export MACOSX_DEPLOYMENT_TARGET=${MACOSX_DEPLOYMENT_TARGET:-11.0}
 out=dist/macos
 mkdir -p "$out"
@@ -52,9 +46,9 @@ trap 'rm -rf "$work"' EXIT
 start=$SECONDS
 
 # 1. One binary per architecture, then a universal one.
-x="-X github.com/siegel-app/siegel/app/cli.Version=$version -X github.com/siegel-app/siegel/app/cli.Commit=$COMMIT"
+x="-X github.com/siegel-app/siegel/app/cli.Version=$version -X github.com/siegel-app/siegel/app/cli.Commit=$commit"
 for arch in arm64 amd64; do
-  echo "building siegel for darwin/$arch ($version, commit $COMMIT)"
+  echo "building siegel for darwin/$arch ($version, commit $commit)"
   CGO_ENABLED=1 GOOS=darwin GOARCH=$arch \
     CGO_CFLAGS="-mmacosx-version-min=$MACOSX_DEPLOYMENT_TARGET" \
     CGO_LDFLAGS="-mmacosx-version-min=$MACOSX_DEPLOYMENT_TARGET" \

@@ -23,13 +23,7 @@ here=packaging/windows
 
 "$here/deps.sh"
 
-toml_value() { sed -n "s/^$1 *= *\"\{0,1\}\([^\"]*\)\"\{0,1\} *$/\1/p" FyneApp.toml | head -n1; }
-version=${VERSION:-$(toml_value Version)}
-build=$(toml_value Build)
-if [ -z "${COMMIT:-}" ]; then
-  COMMIT=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
-  git diff --quiet HEAD 2>/dev/null || COMMIT="$COMMIT-dirty"
-fi
+. packaging/version.sh
 out=${OUT:-dist/windows}
 if ! [[ $version =~ ^([0-9]+)\.([0-9]+)\.([0-9]+) ]]; then
   echo "windows/build.sh: version $version in FyneApp.toml or VERSION is not MAJOR.MINOR.PATCH" >&2
@@ -83,7 +77,7 @@ BEGIN
       VALUE "LegalCopyright", "Licensed under the Apache License 2.0"
       VALUE "OriginalFilename", "$1"
       VALUE "ProductName", "Siegel"
-      VALUE "ProductVersion", "$version (commit $COMMIT)"
+      VALUE "ProductVersion", "$version (commit $commit)"
       VALUE "Comments", "https://github.com/siegel-app/siegel"
     END
   END
@@ -96,7 +90,7 @@ EOF
 }
 
 export CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc CXX=x86_64-w64-mingw32-g++
-x="-X github.com/siegel-app/siegel/app/cli.Version=$version -X github.com/siegel-app/siegel/app/cli.Commit=$COMMIT"
+x="-X github.com/siegel-app/siegel/app/cli.Version=$version -X github.com/siegel-app/siegel/app/cli.Commit=$commit"
 
 build() { # build EXE DESCRIPTION EXTRA-LDFLAGS
   local exe=$1
@@ -107,7 +101,7 @@ build() { # build EXE DESCRIPTION EXTRA-LDFLAGS
   # The resource object goes to the external linker (mingw-w64 ld merges its
   # .rsrc section), so nothing is written into the source tree, as a .syso
   # next to main.go would need.
-  echo "building $out/$exe ($version, commit $COMMIT)"
+  echo "building $out/$exe ($version, commit $commit)"
   go build -trimpath \
     -ldflags "-s -w $x $3 -linkmode=external -extldflags=$work/$exe.syso" -o "$out/$exe" .
 }

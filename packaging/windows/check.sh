@@ -14,8 +14,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 "$root/packaging/windows/deps.sh"
-toml_value() { sed -n "s/^$1 *= *\"\{0,1\}\([^\"]*\)\"\{0,1\} *$/\1/p" FyneApp.toml | head -n1; }
-version=${VERSION:-$(toml_value Version)}
+. packaging/version.sh
 src=${SRC:-dist/windows}
 setup=${OUT:-dist}/siegel-$version-setup.exe
 fail() { echo "windows/check.sh: FAIL: $*" >&2; exit 1; }

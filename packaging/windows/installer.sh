@@ -14,9 +14,7 @@ cd "$root"
 here=packaging/windows
 "$here/deps.sh"
 
-toml_value() { sed -n "s/^$1 *= *\"\{0,1\}\([^\"]*\)\"\{0,1\} *$/\1/p" FyneApp.toml | head -n1; }
-version=${VERSION:-$(toml_value Version)}
-build=$(toml_value Build)
+. packaging/version.sh
 src=${SRC:-dist/windows}
 out=${OUT:-dist}
 if ! [[ $version =~ ^([0-9]+)\.([0-9]+)\.([0-9]+) ]]; then

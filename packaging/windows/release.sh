@@ -13,8 +13,8 @@ start=$SECONDS
 "$here/build.sh"
 "$here/sign.sh" dist/windows/siegel.exe dist/windows/siegel-cli.exe
 "$here/installer.sh"
-toml_value() { sed -n "s/^$1 *= *\"\{0,1\}\([^\"]*\)\"\{0,1\} *$/\1/p" FyneApp.toml | head -n1; }
-setup="dist/siegel-${VERSION:-$(toml_value Version)}-setup.exe"
+. packaging/version.sh
+setup="dist/siegel-$version-setup.exe"
 "$here/sign.sh" "$setup"
 (cd dist && sha256sum windows/siegel.exe windows/siegel-cli.exe "${setup#dist/}")
 echo "windows/release.sh: done in $((SECONDS - start)) s"
