@@ -97,7 +97,7 @@ first=$(echo "$out" | head -n1)
 echo "$out" | grep -q "fyne.io/fyne/v2 v" || fail "library versions missing from siegel --version"
 
 step "sign with the demo key and verify"
-bash packaging/linux/testpdf.sh >"$work/in.pdf"
+bash packaging/testpdf.sh >"$work/in.pdf"
 (cd "$work" && HOME="$work" siegel sign --key demo: --reason "deb-test" in.pdf signed.pdf) ||
   fail "siegel sign exited $?"
 # Untrusted (self-signed demo certificate): INDETERMINATE, exit 2.

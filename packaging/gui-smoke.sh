@@ -20,31 +20,9 @@ dir=$(cd "$dir" && pwd)
 echo "== build"
 go build -o "$dir/siegel" .
 
-# A one-page PDF with a line of text; offsets computed so the xref is right.
+# A one-page PDF with a line of text.
 pdf="$dir/smoke.pdf"
-{
-  objs=(
-    "<< /Type /Catalog /Pages 2 0 R >>"
-    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>"
-    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>"
-    "<< /Length 44 >>
-stream
-BT /F1 24 Tf 72 760 Td (Siegel smoke) Tj ET
-endstream"
-    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
-  )
-  body="%PDF-1.7"$'\n'
-  offsets=()
-  for i in "${!objs[@]}"; do
-    offsets+=("${#body}")
-    body+="$((i + 1)) 0 obj"$'\n'"${objs[$i]}"$'\n'"endobj"$'\n'
-  done
-  xref=${#body}
-  printf '%s' "$body"
-  printf 'xref\n0 %d\n0000000000 65535 f \n' $((${#objs[@]} + 1))
-  for o in "${offsets[@]}"; do printf '%010d 00000 n \n' "$o"; done
-  printf 'trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n' $((${#objs[@]} + 1)) "$xref"
-} >"$pdf"
+bash packaging/testpdf.sh >"$pdf"
 
 # A free display number.
 n=99

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Writes a one-page PDF with the text "Siegel test" to standard output:
 # written out in full, cross-reference offsets counted, so the package
-# test needs no PDF tool to make one.
+# test and the GUI smoke test need no PDF tool to make one.
 set -euo pipefail
 export LC_ALL=C # ${#s} counts bytes
 objs=(
