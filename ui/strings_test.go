@@ -31,9 +31,24 @@ func readJSON(t *testing.T, path string) map[string]any {
 
 // shownStrings are the literal arguments of T and TN in the package's code.
 func shownStrings(t *testing.T) []string {
+	return literalArgs(t, regexp.MustCompile(`\bTN?\(("(?:[^"\\]|\\.)*")`))
+}
+
+// pluralStrings are the literal first arguments of TN: their translations
+// need every plural form of the language.
+func pluralStrings(t *testing.T) map[string]bool {
+	out := map[string]bool{}
+	for _, s := range literalArgs(t, regexp.MustCompile(`\bTN\(("(?:[^"\\]|\\.)*")`)) {
+		out[s] = true
+	}
+	return out
+}
+
+// literalArgs are the string literals re's first group matches in the
+// package's code (not its tests), unquoted.
+func literalArgs(t *testing.T, re *regexp.Regexp) []string {
 	t.Helper()
 	files, _ := filepath.Glob("*.go")
-	re := regexp.MustCompile(`\bTN?\(("(?:[^"\\]|\\.)*")`)
 	var out []string
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
@@ -49,32 +64,6 @@ func shownStrings(t *testing.T) []string {
 				t.Fatal(err)
 			}
 			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// pluralStrings are the literal first arguments of TN: their translations
-// need every plural form of the language.
-func pluralStrings(t *testing.T) map[string]bool {
-	t.Helper()
-	files, _ := filepath.Glob("*.go")
-	re := regexp.MustCompile(`\bTN\(("(?:[^"\\]|\\.)*")`)
-	out := map[string]bool{}
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		src, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range re.FindAllSubmatch(src, -1) {
-			s, err := strconv.Unquote(string(m[1]))
-			if err != nil {
-				t.Fatal(err)
-			}
-			out[s] = true
 		}
 	}
 	return out
