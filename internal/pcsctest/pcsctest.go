@@ -420,20 +420,40 @@ func (d *Daemon) Dial(port int) (net.Conn, error) {
 }
 
 // inNamespace runs f on an OS thread that has entered the network
-// namespace ns. The thread is never unlocked: when the goroutine returns,
-// the Go runtime ends the thread instead of reusing it with the wrong
-// namespace.
+// namespace ns, and then returns the thread to the namespace it came from.
+// Leaving it locked and letting the goroutine end is not enough: the Go
+// runtime ends such a thread, but not the process's main thread, which it
+// keeps parked forever, still in pcscd's namespace; /proc/self/ns/net and
+// /proc/self/net/tcp describe that thread. A thread that cannot be returned
+// stays locked and ends with the goroutine.
 func inNamespace(ns *os.File, f func() error) error {
 	done := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
-		if err := unix.Setns(int(ns.Fd()), unix.CLONE_NEWNET); err != nil {
-			done <- fmt.Errorf("setns: %w", err)
-			return
+		restored, err := runInNamespace(ns, f)
+		if restored {
+			runtime.UnlockOSThread()
 		}
-		done <- f()
+		done <- err
 	}()
 	return <-done
+}
+
+// runInNamespace enters ns on the calling thread, which must be locked to
+// its goroutine, runs f, and enters the thread's own namespace again.
+// restored reports whether the thread is back where it started.
+func runInNamespace(ns *os.File, f func() error) (restored bool, err error) {
+	own, err := os.Open("/proc/thread-self/ns/net")
+	if err != nil {
+		return true, fmt.Errorf("open this thread's network namespace: %w", err)
+	}
+	defer own.Close()
+	if err := unix.Setns(int(ns.Fd()), unix.CLONE_NEWNET); err != nil {
+		return true, fmt.Errorf("setns: %w", err)
+	}
+	err = f()
+	// f's result stands either way; a thread that cannot go back is ended.
+	return unix.Setns(int(own.Fd()), unix.CLONE_NEWNET) == nil, err
 }
 
 // forkRequests run on one OS thread that lives as long as the process.

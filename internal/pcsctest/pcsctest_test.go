@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -152,5 +153,55 @@ func TestCardInReader(t *testing.T) {
 	}
 	if err := d.WaitCard(12345, true, time.Second); err == nil {
 		t.Error("WaitCard on a port without reader succeeded")
+	}
+}
+
+// TestNamespaceThreadReturns checks that a thread that entered pcscd's
+// network namespace comes back to its own. The runtime parks the main
+// thread, rather than ending it, when a goroutine locked to it ends; left in
+// pcscd's namespace, it made /proc/self/ns/net and /proc/self/net/tcp show
+// vpcd's ports as if they listened here.
+func TestNamespaceThreadReturns(t *testing.T) {
+	d := Start(t)
+	d.mu.Lock()
+	ns, err := os.Open(d.ns.Name())
+	d.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ns.Close()
+	theirs, _ := os.Readlink("/proc/" + strconv.Itoa(d.PID()) + "/ns/net")
+
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	own, _ := os.Readlink("/proc/thread-self/ns/net")
+	var inside string
+	restored, err := runInNamespace(ns, func() error {
+		var err error
+		inside, err = os.Readlink("/proc/thread-self/ns/net")
+		return err
+	})
+	if err != nil || !restored {
+		t.Fatalf("runInNamespace: restored %v, %v", restored, err)
+	}
+	if inside != theirs || inside == own {
+		t.Errorf("inside: namespace %q, want pcscd's %q (ours %q)", inside, theirs, own)
+	}
+	if after, _ := os.Readlink("/proc/thread-self/ns/net"); after != own {
+		t.Errorf("after: namespace %q, want ours %q", after, own)
+	}
+
+	// Through inNamespace, any number of times: every thread of the
+	// process stays in ours.
+	for range 20 {
+		if err := inNamespace(ns, func() error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tasks, _ := os.ReadDir("/proc/self/task")
+	for _, task := range tasks {
+		if got, err := os.Readlink("/proc/self/task/" + task.Name() + "/ns/net"); err == nil && got != own {
+			t.Errorf("thread %s in network namespace %q, want %q", task.Name(), got, own)
+		}
 	}
 }
