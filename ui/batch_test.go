@@ -208,7 +208,7 @@ func batchSetup(t *testing.T) (*Window, string, chan any) {
 			t.Fatal(err)
 		}
 	}
-	w := NewWindow(test.NewTempApp(t), Deps{})
+	w := newTestWindow(t, Deps{})
 	t.Cleanup(w.Close)
 	shown := make(chan any, 1000)
 	w.shown = func(what string, v any) { shown <- [2]any{what, v} }

@@ -3,8 +3,6 @@ package ui
 import (
 	"testing"
 
-	"fyne.io/fyne/v2/test"
-
 	"github.com/siegel-app/siegel/app"
 )
 
@@ -22,7 +20,7 @@ func TestEUTrustListSettings(t *testing.T) {
 		t.Errorf("result %+v, %v", s, err)
 	}
 
-	w := NewWindow(test.NewTempApp(t), Deps{Settings: app.Settings{EUTrustLists: true,
+	w := newTestWindow(t, Deps{Settings: app.Settings{EUTrustLists: true,
 		LOTLSigners: "/etc/siegel/lotl.pem", LOTLURL: "https://lotl.example/eu-lotl.xml", TrustFiles: []string{"/etc/a.pem"}}})
 	defer w.Close()
 	o := w.verifyOptions()

@@ -2,15 +2,13 @@ package ui
 
 import (
 	"testing"
-
-	"fyne.io/fyne/v2/test"
 )
 
 // TestVisibleStampLayout: ticking "Visible stamp" lays the form out at
 // once. The rows it shows were once left at a stale, negative width, and
 // drawing the window then panicked in Fyne's software painter.
 func TestVisibleStampLayout(t *testing.T) {
-	w := NewWindow(test.NewTempApp(t), Deps{})
+	w := newTestWindow(t, Deps{})
 	defer w.Close()
 	w.view.stamp.visible.SetChecked(true)
 	if s := w.view.stamp.x.Size(); s.Width <= 0 {

@@ -37,7 +37,7 @@ func TestRemoteAccountFlow(t *testing.T) {
 	in := filepath.Join(dir, "invoice.pdf")
 	os.WriteFile(in, testpdf.Pages(1), 0o644)
 	var saved []app.Settings
-	w := NewWindow(test.NewTempApp(t), Deps{
+	w := newTestWindow(t, Deps{
 		Sign:         app.Sign,
 		HTTPClient:   srv.Client, // trusts the test server; not a user-visible switch
 		SaveSettings: func(s app.Settings) error { saved = append(saved, s); return nil },
@@ -165,7 +165,7 @@ func TestRemoteSignInFlow(t *testing.T) {
 	in := filepath.Join(dir, "contract.pdf")
 	os.WriteFile(in, testpdf.Pages(1), 0o644)
 	store := &secrets.Memory{} // stands in for the OS store
-	w := NewWindow(test.NewTempApp(t), Deps{Sign: app.Sign, HTTPClient: srv.Client, Secrets: store})
+	w := newTestWindow(t, Deps{Sign: app.Sign, HTTPClient: srv.Client, Secrets: store})
 	t.Cleanup(w.Close)
 	shown := make(chan any, 32)
 	w.shown = func(what string, v any) { shown <- [2]any{what, v} }
@@ -220,7 +220,7 @@ func TestRemoteSignInFlow(t *testing.T) {
 	// The next start connects the saved account with the stored token, in
 	// the background; the store waits until the test listens.
 	gate := &gatedStore{Store: store, open: make(chan struct{})}
-	w2 := NewWindow(test.NewTempApp(t), Deps{Settings: app.Settings{RemoteAccounts: []app.RemoteAccount{a}},
+	w2 := newTestWindow(t, Deps{Settings: app.Settings{RemoteAccounts: []app.RemoteAccount{a}},
 		HTTPClient: srv.Client, Secrets: gate})
 	t.Cleanup(w2.Close)
 	shown2 := make(chan any, 8)

@@ -134,7 +134,7 @@ func TestAddRemoteBasicLogin(t *testing.T) {
 	t.Cleanup(srv.Close)
 	store := &secrets.Memory{}
 	var saved []app.Settings
-	w := NewWindow(test.NewTempApp(t), Deps{HTTPClient: srv.Client(), Secrets: store,
+	w := newTestWindow(t, Deps{HTTPClient: srv.Client(), Secrets: store,
 		SaveSettings: func(s app.Settings) error { saved = append(saved, s); return nil }})
 	t.Cleanup(w.Close)
 	shown := make(chan any, 32)

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 )
 
@@ -56,21 +57,24 @@ func nextOf(t *testing.T, shown chan any, want string) any {
 func TestReviewClosesItsDocument(t *testing.T) {
 	r := &docsRenderer{}
 	w, _, shown := signSetup(t, Deps{Renderer: r})
-	w.StartSign()
+	fyne.DoAndWait(w.StartSign)
 	pv := nextOf(t, shown, "pin").(*pinView)
-	test.Type(pv.entry, "secret")
-	pv.entry.OnSubmitted(pv.entry.Text)
+	fyne.DoAndWait(func() {
+		test.Type(pv.entry, "secret")
+		pv.entry.OnSubmitted(pv.entry.Text)
+	})
 	rv := nextOf(t, shown, "review").(*reviewView)
-	// Wait until the Review's preview is up. (Fyne's test driver runs
-	// fyne.Do on the calling goroutine, so cancelling while the preview
-	// is still being set up would race in the test, not in the app.)
+	// Wait until the Review's preview is up, so that cancelling closes a
+	// document that is shown rather than one still opening.
 	deadline := time.After(20 * time.Second)
 	for up := false; !up; {
 		select {
 		case s := <-shown:
 			p := s.([2]any)
 			if v, ok := p[1].(*viewer); ok && p[0] == "preview" {
-				up = len(rv.previewContainer.Objects) == 1 && rv.previewContainer.Objects[0] == v.content
+				fyne.DoAndWait(func() {
+					up = len(rv.previewContainer.Objects) == 1 && rv.previewContainer.Objects[0] == v.content
+				})
 			}
 		case <-deadline:
 			t.Fatal("the Review's preview never came up")
@@ -80,7 +84,7 @@ func TestReviewClosesItsDocument(t *testing.T) {
 	if len(docs) != 2 {
 		t.Fatalf("%d documents opened, want the main one and the Review's", len(docs))
 	}
-	test.Tap(rv.cancel)
+	fyne.DoAndWait(func() { test.Tap(rv.cancel) })
 	nextOf(t, shown, "result")
 	until := time.Now().Add(30 * time.Second)
 	for !docs[1].isClosed() && time.Now().Before(until) {

@@ -31,7 +31,7 @@ func assertMarkup(t *testing.T, name string, w fyne.Window) {
 }
 
 func TestReviewScreen(t *testing.T) {
-	test.NewTempApp(t)
+	newTestApp(t)
 	m := NewReviewModel(reviewFixture(), time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC))
 	var signed, cancelled int
 	v := newReviewView(m, previewPlaceholder(), func() { signed++ }, func() { cancelled++ })
@@ -61,7 +61,7 @@ func TestPINDialog(t *testing.T) {
 		{"pin-blocked.xml", signing.PINRequest{Token: "D-Trust Card 5", Key: "Erika Mustermann", RetriesLeft: 0}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			test.NewTempApp(t)
+			newTestApp(t)
 			v := newPINView(NewPINModel(tc.req))
 			if (v.entry != nil) != tc.wantEntry {
 				t.Fatalf("entry field shown: %v, want %v", v.entry != nil, tc.wantEntry)
@@ -76,7 +76,7 @@ func TestPINDialog(t *testing.T) {
 // TestReviewBlockingFindings: a blocking finding is shown and Sign works
 // only after the person ticks that they accept it.
 func TestReviewBlockingFindings(t *testing.T) {
-	test.NewTempApp(t)
+	newTestApp(t)
 	r := reviewFixture()
 	r.Findings = []audit.Finding{
 		{Code: audit.CodeJavaScript, Severity: audit.Blocking, Message: "The document contains JavaScript."},

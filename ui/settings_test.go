@@ -116,9 +116,8 @@ func TestSettingsModel(t *testing.T) {
 // settingsWindow is a window whose settings go to a file in a temporary
 // folder. With list, ListTokens hands the modules it is asked for to the
 // test (unbuffered, so the test has set up before the listing goes on),
-// and "tokens" is shown when the list is updated; Fyne's test driver runs
-// that update on the listing's goroutine, so tests wait for it. Without
-// list, there is no token listing.
+// and "tokens" is shown when the list is updated on the UI thread, so
+// tests wait for it. Without list, there is no token listing.
 func settingsWindow(t *testing.T, s app.Settings, list bool, sign func(context.Context, app.SignRequest, app.Ports) (*app.SignResult, error)) (*Window, string, chan []string, chan any) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "siegel", "settings.json")
@@ -130,7 +129,7 @@ func settingsWindow(t *testing.T, s app.Settings, list bool, sign func(context.C
 			return nil, nil
 		}
 	}
-	w := NewWindow(test.NewTempApp(t), deps)
+	w := newTestWindow(t, deps)
 	t.Cleanup(w.Close)
 	shown := make(chan any, 4)
 	w.shown = func(what string, v any) { shown <- [2]any{what, v} }
@@ -212,7 +211,7 @@ func TestSettingsSaveError(t *testing.T) {
 	blocker := filepath.Join(dir, "file")
 	os.WriteFile(blocker, nil, 0o644)
 	path := filepath.Join(blocker, "settings.json") // a folder that is a file
-	w := NewWindow(test.NewTempApp(t), Deps{SaveSettings: func(s app.Settings) error { return s.Save(path) }})
+	w := newTestWindow(t, Deps{SaveSettings: func(s app.Settings) error { return s.Save(path) }})
 	defer w.Close()
 	shown := make(chan any, 4)
 	w.shown = func(what string, v any) { shown <- [2]any{what, v} }

@@ -41,7 +41,7 @@ func TestSoftHSMReviewFlow(t *testing.T) {
 		dir := t.TempDir()
 		in := filepath.Join(dir, "offer.pdf")
 		os.WriteFile(in, testpdf.Pages(2), 0o644)
-		w := NewWindow(test.NewTempApp(t), Deps{
+		w := newTestWindow(t, Deps{
 			Settings:   app.Settings{CardModules: []string{tok.ModulePath}},
 			Sign:       app.Sign,
 			ListTokens: app.ListTokens,

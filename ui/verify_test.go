@@ -232,7 +232,7 @@ func TestVerifySummary(t *testing.T) {
 // signatures, the first one's details open, the second one followed by
 // later changes (it offers its signed version).
 func TestVerifyScreenMarkup(t *testing.T) {
-	test.NewTempApp(t)
+	newTestApp(t)
 	untrusted := verifyFixture()
 	untrusted.Field, untrusted.Indication, untrusted.SubIndication = "Signature2", verify.Indeterminate, verify.NoCertificateChainFound
 	untrusted.Coverage, untrusted.Revision = verify.WholeRevision, 2
@@ -312,7 +312,7 @@ func waitFor(t *testing.T, shown chan any, want string) any {
 // returns to the main screen. An unsigned file says it has no signature.
 func TestVerifyScreen(t *testing.T) {
 	signed, unsigned := signedPDF(t)
-	w := NewWindow(test.NewTempApp(t), Deps{})
+	w := newTestWindow(t, Deps{})
 	t.Cleanup(w.Close)
 	shown := make(chan any, 16)
 	w.shown = func(what string, v any) { shown <- [2]any{what, v} }
@@ -351,7 +351,7 @@ func TestVerifyScreen(t *testing.T) {
 // file and says what it found.
 func TestSignedResultChecksCopy(t *testing.T) {
 	signed, _ := signedPDF(t)
-	w := NewWindow(test.NewTempApp(t), Deps{})
+	w := newTestWindow(t, Deps{})
 	t.Cleanup(w.Close)
 	shown := make(chan any, 16)
 	w.shown = func(what string, v any) { shown <- [2]any{what, v} }
@@ -470,15 +470,14 @@ func TestVerifyShowSignedVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	opened, hold := make(chan []byte, 16), make(chan struct{})
-	w := NewWindow(test.NewTempApp(t), Deps{Renderer: recordingRenderer{hold, opened}})
+	w := newTestWindow(t, Deps{Renderer: recordingRenderer{hold, opened}})
 	t.Cleanup(w.Close)
 	w.view.bg = now
 	shown := make(chan any, 16)
 	w.shown = func(what string, v any) { shown <- [2]any{what, v} }
 
-	// Fyne's test driver runs fyne.Do on the calling goroutine: the test
-	// lets one piece of background work show at a time, and acts only
-	// when it has.
+	// The test lets one piece of background work show at a time, and
+	// acts only when it has.
 	w.Verify(path)
 	v := waitFor(t, shown, "verify").(*verifyView)
 	close(hold)
@@ -549,7 +548,7 @@ func TestVerifyTrustFromSettings(t *testing.T) {
 	if err := testpki.MustShared(t).WriteRootPEM(root); err != nil {
 		t.Fatal(err)
 	}
-	w := NewWindow(test.NewTempApp(t), Deps{Settings: app.Settings{TrustFiles: []string{root}}})
+	w := newTestWindow(t, Deps{Settings: app.Settings{TrustFiles: []string{root}}})
 	t.Cleanup(w.Close)
 	shown := make(chan any, 16)
 	w.shown = func(what string, v any) { shown <- [2]any{what, v} }

@@ -80,7 +80,7 @@ func showViewer(t *testing.T, v *viewer, size fyne.Size) fyne.Window {
 // TestViewerPaging: every page can be looked at, one at a time, starting
 // at the stamp's page; each page is rendered once it is shown.
 func TestViewerPaging(t *testing.T) {
-	test.NewTempApp(t)
+	newTestApp(t)
 	doc := &fakeDoc{pages: 3}
 	v := newViewer(context.Background(), doc, 1, now, nil)
 	showViewer(t, v, fyne.NewSize(600, 700))
@@ -111,7 +111,7 @@ func TestViewerPaging(t *testing.T) {
 // TestViewerZoom: the zoom decides the resolution PDFium is asked for,
 // and the page's size in the scroll container.
 func TestViewerZoom(t *testing.T) {
-	test.NewTempApp(t)
+	newTestApp(t)
 	doc := &fakeDoc{pages: 1}
 	v := newViewer(context.Background(), doc, 0, now, nil)
 	showViewer(t, v, fyne.NewSize(600, 700))
@@ -172,7 +172,7 @@ func TestViewerZoom(t *testing.T) {
 // a render asks for the new resolution after it, and a page turned away
 // from is not shown when its render comes back.
 func TestViewerStaleRenders(t *testing.T) {
-	test.NewTempApp(t)
+	newTestApp(t)
 	doc := &fakeDoc{pages: 3}
 	var queue []func() func()
 	bg := func(work func() func()) { queue = append(queue, work) }
@@ -250,7 +250,7 @@ func drag(v *viewer, x0, y0, x1, y1 float64) {
 // TestViewerDrag: a rectangle dragged at any zoom is placed in points;
 // the mark is drawn where the rectangle is.
 func TestViewerDrag(t *testing.T) {
-	test.NewTempApp(t)
+	newTestApp(t)
 	type placed struct {
 		page int
 		r    PageRect
@@ -284,7 +284,7 @@ func TestViewerDrag(t *testing.T) {
 // TestViewerReviewPans: without onPlace (the Review screen) a drag moves
 // the page instead of placing anything.
 func TestViewerReviewPans(t *testing.T) {
-	test.NewTempApp(t)
+	newTestApp(t)
 	v := newViewer(context.Background(), &fakeDoc{pages: 1}, 0, now, nil)
 	showViewer(t, v, fyne.NewSize(600, 700))
 	v.setZoom(zoomState{mode: zoomFixed, zoom: 3})
@@ -313,7 +313,7 @@ func TestWindowPlaceStamp(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc := &fakeDoc{pages: 3}
-	w := NewWindow(test.NewTempApp(t), Deps{Renderer: fakeRenderer{doc}})
+	w := newTestWindow(t, Deps{Renderer: fakeRenderer{doc}})
 	t.Cleanup(w.Close)
 	w.view.bg = now
 	shown := make(chan any, 4)

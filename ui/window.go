@@ -99,8 +99,8 @@ type Window struct {
 	view      viewerState
 	tokenGen  int         // the newest token listing, see loadTokens
 	relist    *time.Timer // a token listing after card events, see tokensChanged
-	// tokensShown, when set, is called after a token listing is shown
-	// (tests wait for it: Fyne's test driver runs fyne.Do in place).
+	// tokensShown, when set, is called after a token listing is shown;
+	// tests wait for it.
 	tokensShown  func()
 	saveErrShown bool // a failed automatic save was shown, see saveSettings
 	remote       *remoteState

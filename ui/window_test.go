@@ -36,11 +36,11 @@ func signSetup(t *testing.T, deps Deps) (*Window, string, chan any) {
 	os.WriteFile(p12, der, 0o600)
 	os.WriteFile(in, testpdf.Pages(1), 0o644)
 
-	test.NewTempApp(t)
+	newTestApp(t)
 	if deps.Sign == nil {
 		deps.Sign = app.Sign
 	}
-	w := NewWindow(test.NewTempApp(t), deps)
+	w := newTestWindow(t, deps)
 	t.Cleanup(w.Close)
 	shown := make(chan any, 4)
 	w.shown = func(what string, v any) { shown <- [2]any{what, v} }
@@ -130,7 +130,7 @@ func TestCancelAtReview(t *testing.T) {
 // TestSignNeedsKey: without a key nothing starts.
 func TestSignNeedsKey(t *testing.T) {
 	called := false
-	w := NewWindow(test.NewTempApp(t), Deps{Sign: func(context.Context, app.SignRequest, app.Ports) (*app.SignResult, error) {
+	w := newTestWindow(t, Deps{Sign: func(context.Context, app.SignRequest, app.Ports) (*app.SignResult, error) {
 		called = true
 		return nil, nil
 	}})
@@ -144,7 +144,7 @@ func TestSignNeedsKey(t *testing.T) {
 // TestCardEvents: cards arrive in the list from the watcher.
 func TestCardEvents(t *testing.T) {
 	done := make(chan struct{})
-	w := NewWindow(test.NewTempApp(t), Deps{Watch: func(ctx context.Context, emit func(cardreader.Event)) error {
+	w := newTestWindow(t, Deps{Watch: func(ctx context.Context, emit func(cardreader.Event)) error {
 		emit(cardreader.Event{Kind: cardreader.CardInserted, Reader: cardreader.Reader{Name: "R1", Card: &cardreader.Card{Name: "eID"}}})
 		close(done)
 		<-ctx.Done()
@@ -152,13 +152,17 @@ func TestCardEvents(t *testing.T) {
 	}})
 	defer w.Close()
 	<-done
-	if n := w.keyList.Length(); n != 1 {
-		t.Fatalf("list has %d rows", n)
-	}
-	w.keyList.Select(0)
-	if w.keys.Selected != "card:R1" {
-		t.Errorf("selected %q", w.keys.Selected)
-	}
+	// The event's fyne.Do was queued before this, so it has run.
+	fyne.DoAndWait(func() {
+		if n := w.keyList.Length(); n != 1 {
+			t.Errorf("list has %d rows", n)
+			return
+		}
+		w.keyList.Select(0)
+		if w.keys.Selected != "card:R1" {
+			t.Errorf("selected %q", w.keys.Selected)
+		}
+	})
 }
 
 // TestDropAndNoOverwrite: a dropped PDF and key file are taken; an
@@ -169,7 +173,7 @@ func TestDropAndNoOverwrite(t *testing.T) {
 	os.WriteFile(in, testpdf.Pages(1), 0o644)
 	os.WriteFile(DefaultOut(in), []byte("earlier"), 0o644)
 	calls := 0
-	w := NewWindow(test.NewTempApp(t), Deps{Sign: func(context.Context, app.SignRequest, app.Ports) (*app.SignResult, error) {
+	w := newTestWindow(t, Deps{Sign: func(context.Context, app.SignRequest, app.Ports) (*app.SignResult, error) {
 		calls++
 		return nil, signing.ErrCancelled
 	}})
@@ -196,7 +200,7 @@ func TestTokensRelistedOnCardEvents(t *testing.T) {
 	var mu sync.Mutex
 	lists := 0
 	emitted := make(chan struct{})
-	w := NewWindow(test.NewTempApp(t), Deps{
+	w := newTestWindow(t, Deps{
 		ListTokens: func(context.Context, []string) ([]app.ModuleTokens, error) {
 			mu.Lock()
 			lists++
