@@ -29,11 +29,12 @@ done
 echo "== go test"
 go test -count=1 ./...
 
-echo "== ui under the race detector"
+echo "== race detector: ui, seal, card readers"
 # The GUI's background work hands results to the UI thread with fyne.Do;
-# the tests run those on one goroutine as the real drivers do, and the
-# race detector checks that nothing touches widgets beside it.
-go test -race -count=1 ./ui/...
+# the ui tests run those on one goroutine as the real drivers do, and the
+# race detector checks that nothing touches widgets beside it. Sealing
+# runs workers in parallel; card readers are watched in the background.
+go test -race -count=1 ./ui/... ./app/seal/... ./cardreader/...
 
 echo "== ui without cgo (Fyne's test driver, no display)"
 CGO_ENABLED=0 go test -count=1 ./ui/...
