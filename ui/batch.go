@@ -287,8 +287,8 @@ func (w *Window) ShowBatch() {
 	v.in, v.out = widget.NewEntry(), widget.NewEntry()
 	v.in.SetPlaceHolder(T("Folder with the PDFs to seal"))
 	v.out.SetPlaceHolder(T("Folder for the sealed copies"))
-	v.inBtn = widget.NewButtonWithIcon(T("Choose…"), theme.FolderOpenIcon(), func() { w.chooseFolder(v.in) })
-	v.outBtn = widget.NewButtonWithIcon(T("Choose…"), theme.FolderOpenIcon(), func() { w.chooseFolder(v.out) })
+	v.inBtn = widget.NewButtonWithIcon(T("Choose…"), theme.FolderOpenIcon(), func() { w.chooseFolder(T("Input folder"), v.in) })
+	v.outBtn = widget.NewButtonWithIcon(T("Choose…"), theme.FolderOpenIcon(), func() { w.chooseFolder(T("Output folder"), v.out) })
 
 	var titles []string
 	selected := -1
@@ -388,13 +388,14 @@ func (w *Window) ShowBatch() {
 	w.notify("batch", v)
 }
 
-// chooseFolder fills e from a folder dialog.
-func (w *Window) chooseFolder(e *widget.Entry) {
+// chooseFolder fills e from a folder dialog under title.
+func (w *Window) chooseFolder(title string, e *widget.Entry) {
 	d := dialog.NewFolderOpen(func(l fyne.ListableURI, err error) {
 		if err == nil && l != nil {
 			e.SetText(l.Path())
 		}
 	}, w.win)
+	d.SetTitleText(title)
 	dir := strings.TrimSpace(e.Text)
 	if dir == "" {
 		dir = w.deps.Settings.LastFolder

@@ -26,53 +26,6 @@ func init() {
 	posixlocale.Restore()
 }
 
-// fyneSlovenian are the strings of Fyne's own widgets (file dialog, the
-// buttons and titles of its dialogs, date picker) in Slovenian, which
-// Fyne 2.7 does not ship. Like its other languages they follow the system
-// locale, not Siegel's settings. "File" and "Folder" only end the file
-// dialog's title ("Odpri datoteko"), hence the accusative.
-const fyneSlovenian = `{
- "Advanced": "Napredno",
- "Cancel": "Prekliči",
- "Confirm": "Potrdi",
- "Copy": "Kopiraj",
- "Create Folder": "Ustvari mapo",
- "Cut": "Izreži",
- "Enter filename": "Vnesite ime datoteke",
- "Error": "Napaka",
- "Favourites": "Priljubljene",
- "File": "datoteko",
- "Folder": "mapo",
- "New Folder": "Nova mapa",
- "No": "Ne",
- "OK": "V redu",
- "Open": "Odpri",
- "Paste": "Prilepi",
- "Quit": "Izhod",
- "Redo": "Uveljavi",
- "Save": "Shrani",
- "Select all": "Izberi vse",
- "Show Hidden Files": "Pokaži skrite datoteke",
- "Undo": "Razveljavi",
- "Yes": "Da",
- "file.name": {"other": "Ime"},
- "file.parent": {"other": "Nadrejena mapa"},
- "friday": "petek",
- "friday.short": "pet",
- "monday": "ponedeljek",
- "monday.short": "pon",
- "saturday": "sobota",
- "saturday.short": "sob",
- "sunday": "nedelja",
- "sunday.short": "ned",
- "thursday": "četrtek",
- "thursday.short": "čet",
- "tuesday": "torek",
- "tuesday.short": "tor",
- "wednesday": "sreda",
- "wednesday.short": "sre"
-}`
-
 //go:embed translations
 var translations embed.FS
 
@@ -80,8 +33,8 @@ var translations embed.FS
 // inside), so that the language chosen in the settings wins on every
 // platform: Fyne's lang follows the system locale only, and on Windows
 // and macOS that is not even read from the environment. Fyne's own
-// widget strings (file dialog, OK/Cancel of its dialogs) still follow
-// the system.
+// widget strings (file dialog, OK/Cancel of its dialogs) are made to
+// follow as well (applyFyneLanguage).
 var (
 	i18nMu    sync.RWMutex
 	localizer *i18n.Localizer
@@ -117,7 +70,7 @@ func SetupLanguage(forced string) error {
 	i18nMu.Lock()
 	localizer = l
 	i18nMu.Unlock()
-	return nil
+	return applyFyneLanguage(T("lang-code"))
 }
 
 // systemLanguage is the system's language as Fyne reads it.

@@ -6,9 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/lang"
-
 	"github.com/siegel-app/siegel/app"
 	"github.com/siegel-app/siegel/signing"
 	"github.com/siegel-app/siegel/signing/pades"
@@ -184,32 +181,5 @@ func TestI18nErrorTexts(t *testing.T) {
 		if got := remoteAccountText(tc.a, err); !strings.HasPrefix(got, tc.want) {
 			t.Errorf("%+v: %q, want %q…", tc.a, got, tc.want)
 		}
-	}
-}
-
-// TestI18nFyneSlovenian: Fyne's own dialogs (its error title, Yes/No, the
-// file dialog) speak Slovenian under a Slovenian system locale, as they
-// speak German under a German one.
-func TestI18nFyneSlovenian(t *testing.T) {
-	t.Setenv("LC_ALL", "")
-	t.Setenv("LANGUAGE", "")
-	t.Setenv("LC_MESSAGES", "")
-	relocalize := func(system string) {
-		t.Setenv("LANG", system)
-		// Fyne reads the system locale again whenever strings are added.
-		if err := lang.AddTranslationsForLocale([]byte("{}"), fyne.Locale("sl")); err != nil {
-			t.Fatal(err)
-		}
-	}
-	defer relocalize("en_US.UTF-8")
-	relocalize("sl_SI.UTF-8")
-	for key, want := range map[string]string{"Error": "Napaka", "Yes": "Da", "No": "Ne", "Cancel": "Prekliči", "File": "datoteko"} {
-		if got := lang.L(key); got != want {
-			t.Errorf("Fyne's %q under sl_SI: %q, want %q", key, got, want)
-		}
-	}
-	relocalize("de_DE.UTF-8")
-	if got := lang.L("Error"); got != "Fehler" {
-		t.Errorf("Fyne's Error under de_DE: %q", got)
 	}
 }

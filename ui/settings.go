@@ -309,7 +309,7 @@ func (w *Window) ShowSettings() {
 	v.showModules()
 	v.showTrustFiles()
 	addTrust := widget.NewButtonWithIcon(T("Add trust file…"), theme.ContentAddIcon(), func() {
-		w.chooseFile([]string{".pem", ".crt", ".cer"}, func(p string) { v.addTrustFile(p, w.win) })
+		w.chooseFile(T("Add a trusted certificate"), []string{".pem", ".crt", ".cer"}, func(p string) { v.addTrustFile(p, w.win) })
 	})
 	v.online = widget.NewCheck(T("Check revocation online (contacts the certificate issuers)"), func(on bool) { m.OnlineRevocation = on })
 	v.online.SetChecked(m.OnlineRevocation)
@@ -317,14 +317,14 @@ func (w *Window) ShowSettings() {
 	v.euLists.SetChecked(m.EUTrustLists)
 	v.lotl = widget.NewLabel(lotlText(m.LOTLSigners))
 	chooseLOTL := widget.NewButtonWithIcon(T("Choose…"), theme.FileIcon(), func() {
-		w.chooseFile([]string{".pem", ".crt", ".cer"}, func(p string) { m.LOTLSigners = p; v.lotl.SetText(lotlText(p)) })
+		w.chooseFile(T("Choose the signers of the EU list"), []string{".pem", ".crt", ".cer"}, func(p string) { m.LOTLSigners = p; v.lotl.SetText(lotlText(p)) })
 	})
 	// Siegel has no LOTL signer certificates built in: they are announced
 	// in the Official Journal of the EU, and must come from there.
 	lotlNote := widget.NewLabel(T("The certificates that sign the EU list of trusted lists are published in the Official Journal of the EU."))
 	lotlNote.Wrapping = fyne.TextWrapWord
 	addModule := widget.NewButtonWithIcon(T("Add module…"), theme.ContentAddIcon(), func() {
-		w.chooseFile([]string{".so", ".dll", ".dylib"}, func(p string) { v.addModule(p, w.win) })
+		w.chooseFile(T("Add a PKCS#11 module"), []string{".so", ".dll", ".dylib"}, func(p string) { v.addModule(p, w.win) })
 	})
 	v.tsa = widget.NewEntry()
 	v.tsa.SetPlaceHolder("https://…")
@@ -340,7 +340,7 @@ func (w *Window) ShowSettings() {
 	v.level.Horizontal, v.level.Required = true, true
 	v.level.SetSelected(m.Level)
 	chooseStamp := widget.NewButtonWithIcon(T("Choose…"), theme.FileImageIcon(), func() {
-		w.chooseFile([]string{".png", ".jpg", ".jpeg"}, func(p string) { v.setStamp(p, w.win) })
+		w.chooseFile(T("Choose a stamp image"), []string{".png", ".jpg", ".jpeg"}, func(p string) { v.setStamp(p, w.win) })
 	})
 	clearStamp := widget.NewButtonWithIcon("", theme.ContentClearIcon(), func() { v.setStamp("", w.win) })
 	v.lang = widget.NewSelect(LanguageNames(), m.SetLanguageName)
@@ -491,8 +491,9 @@ func (w *Window) loadTokens() {
 	}()
 }
 
-// chooseFile asks for a file with one of exts and hands its path to use.
-func (w *Window) chooseFile(exts []string, use func(path string)) {
+// chooseFile asks for a file with one of exts, under title, and hands its
+// path to use.
+func (w *Window) chooseFile(title string, exts []string, use func(path string)) {
 	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
 		if err != nil || r == nil {
 			return
@@ -505,6 +506,7 @@ func (w *Window) chooseFile(exts []string, use func(path string)) {
 		all = append(all, e, strings.ToUpper(e))
 	}
 	d.SetFilter(storage.NewExtensionFileFilter(all))
+	d.SetTitleText(title)
 	w.setLocation(d)
 	d.Show()
 }
@@ -516,7 +518,7 @@ func (w *Window) stampImageRow() fyne.CanvasObject {
 	label := widget.NewLabel(stampText(o.Image))
 	label.Truncation = fyne.TextTruncateEllipsis
 	choose := widget.NewButtonWithIcon(T("Stamp image…"), theme.FileImageIcon(), func() {
-		w.chooseFile([]string{".png", ".jpg", ".jpeg"}, func(p string) {
+		w.chooseFile(T("Choose a stamp image"), []string{".png", ".jpg", ".jpeg"}, func(p string) {
 			o.Image = p
 			label.SetText(stampText(p))
 			w.saveSettings(func(s *app.Settings) { s.StampImage = p })

@@ -497,6 +497,7 @@ func (w *Window) ShowVerify() {
 	// PDFs, detached CMS (data file beside it) and ASiC-E containers;
 	// only PDFs have a page preview.
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".pdf", ".PDF", ".p7s", ".p7m", ".asice", ".sce"}))
+	d.SetTitleText(T("Open a signed file to verify"))
 	w.setLocation(d)
 	d.Show()
 }

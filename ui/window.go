@@ -403,6 +403,7 @@ func (w *Window) ShowOpen() {
 		w.Open(r.URI().Path())
 	}, w.win)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".pdf", ".PDF"}))
+	d.SetTitleText(T("Open a PDF to sign"))
 	w.setLocation(d)
 	d.Show()
 }
@@ -417,6 +418,7 @@ func (w *Window) addKeyFile() {
 		w.selectKey()
 	}, w.win)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".p12", ".pfx", ".P12", ".PFX"}))
+	d.SetTitleText(T("Add a key file (.p12, .pfx)"))
 	w.setLocation(d)
 	d.Show()
 }
