@@ -304,14 +304,25 @@ func LoadTrustLists(ctx context.Context, o TrustListOptions) (*TrustLists, error
 }
 
 // Problems are the national lists that could not be used and the
-// warnings about the lists used, as sentences for stderr or a report.
+// warnings about the lists used, as English sentences (for JSON and logs;
+// ProblemNotes for translation).
 func (t *TrustLists) Problems() []string {
+	var out []string
+	for _, n := range t.ProblemNotes() {
+		out = append(out, n.String())
+	}
+	return out
+}
+
+// ProblemNotes are Problems as notes, to be rendered in the user's
+// language (app/verifytext.TrustList).
+func (t *TrustLists) ProblemNotes() []trustlist.Note {
 	if t == nil || t.Lists == nil {
 		return nil
 	}
-	var out []string
+	var out []trustlist.Note
 	for _, f := range t.Lists.Failed {
-		out = append(out, f.Error()+"; its services are not used")
+		out = append(out, f.UnusedNote())
 	}
 	return append(out, t.Lists.Warnings...)
 }

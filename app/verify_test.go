@@ -319,6 +319,11 @@ func TestVerifyTamperedTrustList(t *testing.T) {
 	if len(p) != 1 || !strings.Contains(p[0], "trusted list DE") || !strings.Contains(p[0], w.TLURL) {
 		t.Errorf("problems %q", p)
 	}
+	// The English of the notes is the sentence Problems always gave.
+	if n := lists.ProblemNotes(); len(n) != 1 || len(p) != 1 ||
+		p[0] != lists.Lists.Failed[0].Error()+"; its services are not used" || n[0].String() != p[0] {
+		t.Errorf("problems %q, notes %q", p, n)
+	}
 	src := lists.Sources()
 	if len(src) != 2 || src[1].Err == "" || src[1].URL != w.TLURL {
 		t.Errorf("sources %+v", src)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/siegel-app/siegel/app"
 	"github.com/siegel-app/siegel/app/report"
+	"github.com/siegel-app/siegel/app/verifytext"
 	"github.com/siegel-app/siegel/signing/trustlist"
 	"github.com/siegel-app/siegel/signing/verify"
 )
@@ -211,7 +212,9 @@ func runVerify(env Env, args []string) int {
 			return ExitUnreadable
 		}
 		opts.Lists = lists
-		tlWarnings = lists.Problems()
+		// In the run's language, for stderr and the report; JSON has
+		// none of these sentences (the sources' errors stay English).
+		tlWarnings = verifytext.TrustLists(*lang, lists.ProblemNotes())
 		for _, w := range tlWarnings {
 			fmt.Fprintf(env.Stderr, "siegel: %s: %s\n", env.T("warning"), w)
 		}

@@ -5,6 +5,7 @@ import (
 	"go/parser"
 	"go/token"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,9 +16,25 @@ import (
 // literals its non-test files pass first to tf, allow and deny.
 func sourceKeys(t *testing.T) []string {
 	t.Helper()
-	files, err := filepath.Glob("../../signing/verify/*.go")
+	return formatKeys(t, "signing/verify", "tf", "allow", "deny")
+}
+
+// trustListKeys returns the format keys of signing/trustlist: the string
+// literals its non-test files pass first to note.
+func trustListKeys(t *testing.T) []string {
+	t.Helper()
+	return formatKeys(t, "signing/trustlist", "note")
+}
+
+// formatKeys returns the string literals that the non-test files of the
+// package in dir (relative to the module root) pass first to the
+// functions fns. A format that is not a literal cannot be checked, so it
+// is an error, except the parameter that allow and deny hand on to tf.
+func formatKeys(t *testing.T, dir string, fns ...string) []string {
+	t.Helper()
+	files, err := filepath.Glob("../../" + dir + "/*.go")
 	if err != nil || len(files) == 0 {
-		t.Fatalf("signing/verify sources: %v (%d files)", err, len(files))
+		t.Fatalf("%s sources: %v (%d files)", dir, err, len(files))
 	}
 	seen := map[string]bool{}
 	fset := token.NewFileSet()
@@ -41,14 +58,14 @@ func sourceKeys(t *testing.T) []string {
 			case *ast.SelectorExpr:
 				fn = f.Sel.Name
 			}
-			if fn != "tf" && fn != "allow" && fn != "deny" {
+			if !slices.Contains(fns, fn) {
 				return true
 			}
 			lit, ok := call.Args[0].(*ast.BasicLit)
 			if !ok || lit.Kind != token.STRING {
 				// allow and deny hand their literal format on.
-				if id, isID := call.Args[0].(*ast.Ident); fn == "tf" && !(isID && id.Name == "format") {
-					t.Errorf("%s: tf with a format that is not a string literal", fset.Position(call.Pos()))
+				if id, isID := call.Args[0].(*ast.Ident); fn != "allow" && fn != "deny" && !(fn == "tf" && isID && id.Name == "format") {
+					t.Errorf("%s: %s with a format that is not a string literal", fset.Position(call.Pos()), fn)
 				}
 				return true
 			}

@@ -11,7 +11,8 @@
 // with the same verbs in the same order, or reordered with %[n]s.
 // TestCatalogue finds every format in signing/verify's source and fails
 // for one without both translations, for differing verbs and for stale
-// entries.
+// entries. The warnings of signing/trustlist (Note, made with note and a
+// literal format) share the catalogue and the test.
 package verifytext
 
 import (
@@ -19,6 +20,7 @@ import (
 
 	"github.com/siegel-app/siegel/app/msgcat"
 	"github.com/siegel-app/siegel/signing/audit"
+	"github.com/siegel-app/siegel/signing/trustlist"
 	"github.com/siegel-app/siegel/signing/verify"
 )
 
@@ -96,6 +98,28 @@ func Localize(lang string, s verify.Signature) verify.Signature {
 	s.Problems = Problems(lang, s)
 	s.Modifications.Changes = Changes(lang, s.Modifications)
 	return s
+}
+
+// TrustList is a trusted-list warning in lang; its arguments (URLs,
+// dates, lower-layer error texts) stay as they are.
+func TrustList(lang string, n trustlist.Note) string {
+	if lookup(lang) == nil {
+		return n.String()
+	}
+	t := verify.Text{Key: n.Format, Args: make([]verify.Text, len(n.Args))}
+	for i, a := range n.Args {
+		t.Args[i] = verify.Text{Lit: a}
+	}
+	return Text(lang, t)
+}
+
+// TrustLists are TrustList of each note.
+func TrustLists(lang string, notes []trustlist.Note) []string {
+	var out []string
+	for _, n := range notes {
+		out = append(out, TrustList(lang, n))
+	}
+	return out
 }
 
 // Finding is an audit finding's message in lang: German, Slovenian or

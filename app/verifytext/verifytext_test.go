@@ -1,22 +1,37 @@
 package verifytext
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/siegel-app/siegel/signing/audit"
+	"github.com/siegel-app/siegel/signing/trustlist"
 	"github.com/siegel-app/siegel/signing/verify"
 )
 
-// TestCatalogue: every key of signing/verify has a German and a Slovenian
-// format with the same verbs, and no catalogue keeps a key the engine no
-// longer says.
+// TestCatalogue: every key of signing/verify and signing/trustlist has a
+// German and a Slovenian format with the same verbs, and no catalogue
+// keeps a key the engine no longer says.
 func TestCatalogue(t *testing.T) {
 	keys := sourceKeys(t)
 	if len(keys) < 100 {
 		t.Fatalf("only %d keys found in signing/verify: is the search still right?", len(keys))
 	}
+	tlKeys := trustListKeys(t)
+	if len(tlKeys) < 8 {
+		t.Fatalf("only %d keys found in signing/trustlist: is the search still right?", len(tlKeys))
+	}
+	for _, k := range tlKeys {
+		// A Note's arguments are strings.
+		for _, v := range verify.Verbs(k) {
+			if v != "%s" {
+				t.Errorf("signing/trustlist: %q has verb %q, not %%s", k, v)
+			}
+		}
+	}
+	keys = append(keys, tlKeys...)
 	for _, lang := range Languages {
 		cat := catalogues[lang]
 		for _, k := range keys {
@@ -32,7 +47,7 @@ func TestCatalogue(t *testing.T) {
 		}
 		for k := range cat {
 			if !slices.Contains(keys, k) {
-				t.Errorf("%s: %q is not said by signing/verify any more", lang, k)
+				t.Errorf("%s: %q is not said by signing/verify or signing/trustlist any more", lang, k)
 			}
 		}
 	}
@@ -56,6 +71,30 @@ func TestText(t *testing.T) {
 	unknown := verify.Text{Key: "no such key %d", Args: []verify.Text{{Lit: "7"}}}
 	if got := Text("sl", unknown); got != "no such key 7" {
 		t.Errorf("unknown key: %q", got)
+	}
+}
+
+func TestTrustList(t *testing.T) {
+	n := (&trustlist.ListError{Territory: "DE", URL: "https://example.test/de.xml", Err: errors.New("signature broken")}).UnusedNote()
+	for lang, want := range map[string]string{
+		"de":    "Vertrauensliste DE (https://example.test/de.xml): signature broken; ihre Dienste werden nicht verwendet",
+		"sl_SI": "zaupanja vreden seznam DE (https://example.test/de.xml): signature broken; njegove storitve se ne uporabljajo",
+		"en":    "trusted list DE (https://example.test/de.xml): signature broken; its services are not used",
+		"fr":    "trusted list DE (https://example.test/de.xml): signature broken; its services are not used",
+	} {
+		if got := TrustList(lang, n); got != want {
+			t.Errorf("%s: %q, want %q", lang, got, want)
+		}
+	}
+	// Arguments reordered by a translation stay with their verbs.
+	catalogues["xx"] = map[string]string{"caching %s failed: %s": "%[2]s while caching %[1]s"}
+	defer delete(catalogues, "xx")
+	if got := TrustList("xx", trustlist.Note{Format: "caching %s failed: %s", Args: []string{"U", "E"}}); got != "E while caching U" {
+		t.Errorf("reordered: %q", got)
+	}
+	// A format the catalogue lacks stays English.
+	if got := TrustLists("de", []trustlist.Note{{Format: "no such %s", Args: []string{"x"}}}); !slices.Equal(got, []string{"no such x"}) {
+		t.Errorf("unknown format: %q", got)
 	}
 }
 

@@ -73,7 +73,36 @@ type Lists struct {
 	Failed []*ListError
 	// Warnings say where the lists used are less than fresh: a cached
 	// copy used because the network failed, a list past its next update.
-	Warnings []string
+	Warnings []Note
+}
+
+// Note is a warning or failure as an English format (only %s verbs,
+// perhaps %[n]s) and its arguments already rendered, so that a caller can
+// translate the format and keep the arguments (URLs, dates, lower-layer
+// error texts) as they are.
+type Note struct {
+	Format string
+	Args   []string
+}
+
+// String is the English sentence.
+func (n Note) String() string {
+	args := make([]any, len(n.Args))
+	for i, a := range n.Args {
+		args[i] = a
+	}
+	return fmt.Sprintf(n.Format, args...)
+}
+
+// note renders args as fmt.Sprint would. The format must be a literal:
+// the translation catalogue's test finds the formats in this package's
+// source by the calls to note.
+func note(format string, args ...any) Note {
+	n := Note{Format: format, Args: make([]string, len(args))}
+	for i, a := range args {
+		n.Args[i] = fmt.Sprint(a)
+	}
+	return n
 }
 
 // Err joins the errors of Failed, nil when every list loaded.
@@ -95,11 +124,23 @@ type ListError struct {
 	Err       error
 }
 
-func (e *ListError) Error() string {
+func (e *ListError) Error() string { return e.Note().String() }
+
+// Note is Error as a Note.
+func (e *ListError) Note() Note {
 	if e.LOTL {
-		return fmt.Sprintf("list of trusted lists %s: %v", e.URL, e.Err)
+		return note("list of trusted lists %s: %s", e.URL, e.Err)
 	}
-	return fmt.Sprintf("trusted list %s (%s): %v", e.Territory, e.URL, e.Err)
+	return note("trusted list %s (%s): %s", e.Territory, e.URL, e.Err)
+}
+
+// UnusedNote is Error followed by "; its services are not used", as one
+// format so that a translation can word the whole sentence.
+func (e *ListError) UnusedNote() Note {
+	if e.LOTL {
+		return note("list of trusted lists %s: %s; its services are not used", e.URL, e.Err)
+	}
+	return note("trusted list %s (%s): %s; its services are not used", e.Territory, e.URL, e.Err)
 }
 
 func (e *ListError) Unwrap() error { return e.Err }
@@ -157,7 +198,7 @@ func Load(ctx context.Context, opts Options) (*Lists, error) {
 	ptrs := nationalPointers(lotl)
 	type result struct {
 		tl    *TSL
-		warns []string
+		warns []Note
 		err   *ListError
 	}
 	results := make([]result, len(ptrs))
@@ -247,10 +288,10 @@ func (ld *loader) verify(data []byte, signers []*x509.Certificate) (*TSL, error)
 	return tl, nil
 }
 
-func (ld *loader) staleness(tl *TSL) []string {
+func (ld *loader) staleness(tl *TSL) []Note {
 	now := ld.opts.Now()
 	if !tl.NextUpdate.IsZero() && now.After(tl.NextUpdate) {
-		return []string{fmt.Sprintf("trusted list %s (%s) was due to be replaced on %s; the copy used may be out of date",
+		return []Note{note("trusted list %s (%s) was due to be replaced on %s; the copy used may be out of date",
 			tl.Territory, tl.Source, tl.NextUpdate.Format(time.RFC3339))}
 	}
 	return nil
@@ -259,11 +300,11 @@ func (ld *loader) staleness(tl *TSL) []string {
 // get returns the list at u: from the cache when fresh or offline, else
 // from the network (cached on success), else from a stale cache with a
 // warning. A list is returned only when check accepts it.
-func (ld *loader) get(ctx context.Context, u string, check func([]byte) (*TSL, error)) (*TSL, []string, error) {
-	var warns []string
+func (ld *loader) get(ctx context.Context, u string, check func([]byte) (*TSL, error)) (*TSL, []Note, error) {
+	var warns []Note
 	cached, fetched, cacheErr := ld.readCache(u)
 	if cacheErr != nil && !errors.Is(cacheErr, os.ErrNotExist) {
-		warns = append(warns, fmt.Sprintf("trusted list cache for %s unreadable: %v", u, cacheErr))
+		warns = append(warns, note("trusted list cache for %s unreadable: %s", u, cacheErr))
 	}
 	now := ld.opts.Now()
 	if cached != nil && (ld.opts.Offline || now.Sub(fetched) < ld.opts.MaxAge) {
@@ -274,7 +315,7 @@ func (ld *loader) get(ctx context.Context, u string, check func([]byte) (*TSL, e
 		if ld.opts.Offline {
 			return nil, warns, fmt.Errorf("cached copy: %w", err)
 		}
-		warns = append(warns, fmt.Sprintf("cached copy of %s rejected (%v); fetching it again", u, err))
+		warns = append(warns, note("cached copy of %s rejected (%s); fetching it again", u, err))
 		cached = nil
 	}
 	if ld.opts.Offline {
@@ -284,7 +325,7 @@ func (ld *loader) get(ctx context.Context, u string, check func([]byte) (*TSL, e
 	if err != nil {
 		if cached != nil {
 			if tl, cerr := check(cached); cerr == nil {
-				warns = append(warns, fmt.Sprintf("fetching %s failed (%v); using the copy cached on %s",
+				warns = append(warns, note("fetching %s failed (%s); using the copy cached on %s",
 					u, err, fetched.UTC().Format(time.RFC3339)))
 				return tl, warns, nil
 			}
@@ -299,13 +340,13 @@ func (ld *loader) get(ctx context.Context, u string, check func([]byte) (*TSL, e
 	// its signature does not tell apart) does not replace it.
 	if cached != nil {
 		if old, cerr := check(cached); cerr == nil && old.SequenceNumber > tl.SequenceNumber {
-			warns = append(warns, fmt.Sprintf("%s served sequence number %d, older than the cached %d; keeping the cached copy",
+			warns = append(warns, note("%s served sequence number %s, older than the cached %s; keeping the cached copy",
 				u, tl.SequenceNumber, old.SequenceNumber))
 			return old, warns, nil
 		}
 	}
 	if err := ld.writeCache(u, data); err != nil {
-		warns = append(warns, fmt.Sprintf("caching %s failed: %v", u, err))
+		warns = append(warns, note("caching %s failed: %s", u, err))
 	}
 	return tl, warns, nil
 }

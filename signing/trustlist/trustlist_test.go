@@ -473,7 +473,7 @@ func TestCache(t *testing.T) {
 				t.Errorf("DE sequence %d, want the cached 8", tl.SequenceNumber)
 			}
 		}
-		if len(l.Warnings) != 1 || !strings.Contains(l.Warnings[0], "older than the cached 8") {
+		if len(l.Warnings) != 1 || !strings.Contains(l.Warnings[0].String(), "older than the cached 8") {
 			t.Errorf("warnings = %q", l.Warnings)
 		}
 	})
@@ -487,7 +487,7 @@ func TestCache(t *testing.T) {
 		if len(l.TLs) != 2 {
 			t.Fatalf("lists %v, failed %v", territories(l), l.Failed)
 		}
-		if len(l.Warnings) != 3 || !strings.Contains(l.Warnings[0], "using the copy cached on") {
+		if len(l.Warnings) != 3 || !strings.Contains(l.Warnings[0].String(), "using the copy cached on") {
 			t.Fatalf("warnings = %q", l.Warnings)
 		}
 	})
@@ -530,7 +530,7 @@ func TestNextUpdatePassedWarns(t *testing.T) {
 	_, _, opts := world(t)
 	opts.Now = func() time.Time { return now.AddDate(0, 6, 0) }
 	l := load(t, opts)
-	if len(l.Warnings) != 3 || !strings.Contains(l.Warnings[0], "due to be replaced") {
+	if len(l.Warnings) != 3 || !strings.Contains(l.Warnings[0].String(), "due to be replaced") {
 		t.Fatalf("warnings = %q", l.Warnings)
 	}
 }
