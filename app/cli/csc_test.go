@@ -15,6 +15,7 @@ import (
 	"github.com/siegel-app/siegel/app/cli"
 	"github.com/siegel-app/siegel/app/seal"
 	"github.com/siegel-app/siegel/internal/csctest"
+	"github.com/siegel-app/siegel/internal/testpdf"
 )
 
 // The CLI trusts the service through the system roots only, as it must in
@@ -309,5 +310,38 @@ func TestSignCSCBasicLogin(t *testing.T) {
 		if code, _, _ := run(t, args...); code != cli.ExitUsage {
 			t.Errorf("%v: exit %d, want %d", args, code, cli.ExitUsage)
 		}
+	}
+}
+
+// TestCSCFlagsNeedCSCKey: the remote service's sign-in flags, and
+// --otp-file, are refused with any other key before anything is read or
+// signed.
+func TestCSCFlagsNeedCSCKey(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.pdf")
+	if err := os.WriteFile(in, testpdf.Pages(1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"sign", "--key", "demo:", "--client-id", "app", in, filepath.Join(dir, "a.pdf")},
+			"--client-id, --client-secret-file, --username, --password-file and --otp-file are for csc: keys"},
+		{[]string{"sign", "--key", "demo:", "--otp-file", filepath.Join(dir, "otp"), in, filepath.Join(dir, "b.pdf")},
+			"--otp-file are for csc: keys"},
+		{[]string{"seal", "--key", "pkcs11:token=x", "--username", "u", "--in", dir, "--out", filepath.Join(dir, "out")},
+			"--client-id, --client-secret-file, --username and --password-file are for csc: keys"},
+	} {
+		code, stdout, stderr := run(t, tc.args...)
+		if code != cli.ExitUsage || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%q: exit %d, stderr %q, want %d and %q", tc.args, code, stderr, cli.ExitUsage, tc.want)
+		}
+		if stdout != "" {
+			t.Errorf("%q: stdout %q", tc.args, stdout)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("files written: %v", entries)
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/siegel-app/siegel/app"
-	"github.com/siegel-app/siegel/signing"
 	"github.com/siegel-app/siegel/signing/csc"
 	"github.com/siegel-app/siegel/signing/pkcs11"
 )
@@ -248,8 +247,7 @@ type jsonCert struct {
 // runKeysCSC lists the credentials of a CSC service (credentials/list and
 // credentials/info) with a client credentials token or a basic login.
 func runKeysCSC(env Env, service string, auth *csc.Auth, asJSON bool) int {
-	defer signing.Zero(auth.ClientSecret)
-	defer signing.Zero(auth.Password)
+	defer auth.Zero()
 	ctx, stop := env.context()
 	defer stop()
 	c := &csc.Client{BaseURL: strings.TrimRight(service, "/")}

@@ -11,7 +11,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/siegel-app/siegel/app/seal"
-	"github.com/siegel-app/siegel/signing"
 )
 
 // ExitStopped is the exit code of a seal run that stopped before all files
@@ -58,17 +57,10 @@ func runSeal(env Env, args []string) int {
 		Level: *level, TSA: *tsaURL, Reason: *reason, Lang: env.language(),
 		CardModules: st.CardModules, Watch: *watch, Signer: *signer,
 	}
-	if strings.HasPrefix(strings.ToLower(*key), "csc:") {
-		auth, err := cf.auth(env)
-		if err != nil {
-			return usageError(env, fs, err)
-		}
-		defer signing.Zero(auth.ClientSecret)
-		defer signing.Zero(auth.Password)
-		opts.CSC = auth
-	} else if cf.set() {
-		return usageError(env, fs, env.errorf("--client-id, --client-secret-file, --username and --password-file are for csc: keys"))
+	if opts.CSC, err = cf.forKey(env, *key, nil); err != nil {
+		return usageError(env, fs, err)
 	}
+	defer opts.CSC.Zero()
 	if *visible != "" {
 		v, err := parseVisible(env, *visible)
 		if err != nil {

@@ -88,17 +88,10 @@ func runSign(env Env, args []string) int {
 		return usageError(env, fs, env.errorf("--image needs --visible"))
 	}
 
-	if strings.HasPrefix(strings.ToLower(*key), "csc:") {
-		auth, err := cf.auth(env)
-		if err != nil {
-			return usageError(env, fs, err)
-		}
-		defer signing.Zero(auth.ClientSecret)
-		defer signing.Zero(auth.Password)
-		req.CSC = auth
-	} else if cf.set() || *otpFile != "" {
-		return usageError(env, fs, env.errorf("--client-id, --client-secret-file, --username, --password-file and --otp-file are for csc: keys"))
+	if req.CSC, err = cf.forKey(env, *key, otpFile); err != nil {
+		return usageError(env, fs, err)
 	}
+	defer req.CSC.Zero()
 
 	ctx, stop := env.context()
 	defer stop()
@@ -190,6 +183,22 @@ func addCSCFlags(env Env, fs *flag.FlagSet, what string) cscFlags {
 // set reports whether any of the flags was given.
 func (f cscFlags) set() bool {
 	return *f.clientID != "" || *f.secretFile != "" || *f.username != "" || *f.passwordFile != ""
+}
+
+// forKey is the sign-in the flags ask for when key is a csc: key. For any
+// other key it is nil, and a CSC flag is a usage error, as is --otp-file
+// where the command has it (otpFile not nil). The caller zeroes the
+// secrets (csc.Auth.Zero).
+func (f cscFlags) forKey(env Env, key string, otpFile *string) (*csc.Auth, error) {
+	switch {
+	case strings.HasPrefix(strings.ToLower(key), "csc:"):
+		return f.auth(env)
+	case otpFile != nil && (f.set() || *otpFile != ""):
+		return nil, env.errorf("--client-id, --client-secret-file, --username, --password-file and --otp-file are for csc: keys")
+	case f.set():
+		return nil, env.errorf("--client-id, --client-secret-file, --username and --password-file are for csc: keys")
+	}
+	return nil, nil
 }
 
 // auth is the service sign-in the flags ask for.

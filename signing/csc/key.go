@@ -48,6 +48,14 @@ type Auth struct {
 	Browser func(ctx context.Context, url string) error
 }
 
+// Zero zeroes the client secret and the password; a nil Auth is left.
+func (a *Auth) Zero() {
+	if a != nil {
+		signing.Zero(a.ClientSecret)
+		signing.Zero(a.Password)
+	}
+}
+
 // Options open a Key.
 type Options struct {
 	PIN    signing.PINFunc

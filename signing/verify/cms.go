@@ -38,16 +38,7 @@ func (v *pdfVerifier) cmsSignature(s *Signature, d pades.Dict, contents []byte) 
 	}
 
 	// Time: a valid signature timestamp, else the claimed /M.
-	if sd.TimestampToken != nil {
-		if t, err := v.signatureTimestamp(sd); err != nil {
-			s.note(tf("The signature timestamp is not used: %v.", err))
-		} else {
-			s.SigningTime, s.TimeSource = t, TimeFromTimestamp
-			if s.Level == "PAdES-B-B" {
-				s.Level = "PAdES-B-T"
-			}
-		}
-	}
+	v.useSignatureTimestamp(s, sd, "PAdES-B-B", "PAdES-B-T")
 	if s.TimeSource == "" {
 		if m, ok := d["M"].(pades.String); ok {
 			if t, ok := pdfDate(string(m)); ok {
@@ -95,6 +86,24 @@ func setCMSError(s *Signature, err error) {
 		s.set(Indeterminate, CryptoConstraintsFailure, tf("The signature uses an unsupported algorithm: %v.", err))
 	default:
 		s.set(TotalFailed, FormatFailure, tf("The signature value cannot be read: %v.", err))
+	}
+}
+
+// useSignatureTimestamp takes the signing time from sd's signature
+// timestamp when it verifies, and raises the level from baseline B
+// (levelB) to T (levelT); one that does not verify is noted and not used.
+func (v *pdfVerifier) useSignatureTimestamp(s *Signature, sd *cms.SignedData, levelB, levelT string) {
+	if sd.TimestampToken == nil {
+		return
+	}
+	t, err := v.signatureTimestamp(sd)
+	if err != nil {
+		s.note(tf("The signature timestamp is not used: %v.", err))
+		return
+	}
+	s.SigningTime, s.TimeSource = t, TimeFromTimestamp
+	if s.Level == levelB {
+		s.Level = levelT
 	}
 }
 

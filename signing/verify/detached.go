@@ -115,16 +115,7 @@ func (v *pdfVerifier) detachedCMS(der []byte, sd *cms.SignedData, data func(io.W
 		s.Level = "CMS"
 	}
 
-	if sd.TimestampToken != nil {
-		if t, err := v.signatureTimestamp(sd); err != nil {
-			s.note(tf("The signature timestamp is not used: %v.", err))
-		} else {
-			s.SigningTime, s.TimeSource = t, TimeFromTimestamp
-			if s.Level == "CAdES-B-B" {
-				s.Level = "CAdES-B-T"
-			}
-		}
-	}
+	v.useSignatureTimestamp(&s, sd, "CAdES-B-B", "CAdES-B-T")
 	if s.TimeSource == "" {
 		if hasTime {
 			s.SigningTime, s.TimeSource = claimed, TimeClaimed
