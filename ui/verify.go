@@ -24,6 +24,7 @@ import (
 	"github.com/siegel-app/siegel/app"
 	"github.com/siegel-app/siegel/app/verifytext"
 	"github.com/siegel-app/siegel/signing/pades"
+	"github.com/siegel-app/siegel/signing/trustlist"
 	"github.com/siegel-app/siegel/signing/verify"
 )
 
@@ -67,6 +68,11 @@ type VerifyModel struct {
 	Status  VerifyStatus
 	Summary string // one sentence for the whole file
 	Cards   []SignatureCard
+	// TrustListNotes say what went wrong with the EU trusted lists used
+	// (national lists not used, out-of-date copies), one sentence each:
+	// without them a signature that is "not qualified" or from an
+	// unknown authority would hide that its country's list failed.
+	TrustListNotes []string
 }
 
 // SignatureCard is one signature on the Verify screen: a line always
@@ -348,6 +354,7 @@ type verifyView struct {
 	content          fyne.CanvasObject
 	back             *widget.Button
 	summary          *widget.Label
+	trustLists       *fyne.Container // the trusted lists' problems; hidden when none
 	cards            *fyne.Container
 	rows             []*signatureRow
 	previewContainer *fyne.Container
@@ -377,6 +384,7 @@ func newVerifyView(m VerifyModel, onBack, onCurrent func()) *verifyView {
 	file.Wrapping = fyne.TextWrapBreak
 	v.summary = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	v.summary.Wrapping = fyne.TextWrapWord
+	v.trustLists = container.NewVBox()
 	v.cards = container.NewVBox()
 	v.back = widget.NewButton(T("Back"), onBack)
 	v.previewContainer = container.NewStack(previewPlaceholder())
@@ -384,7 +392,7 @@ func newVerifyView(m VerifyModel, onBack, onCurrent func()) *verifyView {
 	v.revisionLabel.Wrapping = fyne.TextWrapWord
 	v.current = widget.NewButtonWithIcon(T("Show the current file"), theme.NavigateBackIcon(), onCurrent)
 	v.revisionBar = container.NewVBox() // empty while the current file is shown
-	details := container.NewVBox(title, file, v.summary, v.cards)
+	details := container.NewVBox(title, file, v.summary, v.trustLists, v.cards)
 	right := container.NewBorder(v.revisionBar, nil, nil, nil, v.previewContainer)
 	split := container.NewHSplit(container.NewVScroll(details), right)
 	split.Offset = 0.55
@@ -398,6 +406,22 @@ func (v *verifyView) show(m VerifyModel) {
 	v.summary.SetText(m.Summary)
 	v.summary.Importance = m.Status.importance()
 	v.summary.Refresh()
+	v.trustLists.RemoveAll()
+	if len(m.TrustListNotes) > 0 {
+		head := widget.NewLabelWithStyle(T("EU trusted lists"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		head.Importance = widget.WarningImportance
+		v.trustLists.Add(container.NewBorder(nil, nil,
+			container.NewCenter(widget.NewIcon(statusIcon(VerifyIndeterminate))), nil, head))
+		for _, n := range m.TrustListNotes {
+			l := widget.NewLabel(n)
+			l.Wrapping = fyne.TextWrapWord
+			v.trustLists.Add(l)
+		}
+		v.trustLists.Show()
+	} else {
+		// Hidden, it takes no room in the column (no padding either).
+		v.trustLists.Hide()
+	}
 	v.cards.RemoveAll()
 	v.rows = nil
 	for _, c := range m.Cards {
@@ -528,12 +552,32 @@ func (w *Window) Verify(path string) {
 	w.showPreview(v.previewContainer, path, 0)
 	opts := w.verifyOptions()
 	go func() {
-		rep, err := app.Verify(w.ctx, path, opts)
+		rep, notes, err := w.verifyFile(path, opts)
 		fyne.Do(func() {
-			v.show(NewVerifyModel(path, rep, err))
+			m := NewVerifyModel(path, rep, err)
+			m.TrustListNotes = verifytext.TrustLists(uiLang(), notes)
+			v.show(m)
 			w.notify("verify", v)
 		})
 	}()
+}
+
+// verifyFile verifies path with opts on a background goroutine. Asked
+// for, the EU trusted lists come from the window's cache (one load for
+// many files) and notes are what went wrong with them, which app.Verify
+// loading them itself would drop. A LOTL that cannot be had or trusted is
+// the error.
+func (w *Window) verifyFile(path string, opts app.VerifyOptions) (*verify.Report, []trustlist.Note, error) {
+	var notes []trustlist.Note
+	if opts.TrustLists != nil && opts.Lists == nil {
+		lists, err := w.trustLists.Get(w.ctx, *opts.TrustLists)
+		if err != nil {
+			return nil, nil, err
+		}
+		opts.Lists, notes = lists, lists.ProblemNotes()
+	}
+	rep, err := app.Verify(w.ctx, path, opts)
+	return rep, notes, err
 }
 
 // verifyOptions are the settings' trust files and revocation policy.
@@ -541,9 +585,10 @@ func (w *Window) verifyOptions() app.VerifyOptions {
 	s := w.deps.Settings
 	o := app.VerifyOptions{TrustFiles: slices.Clone(s.TrustFiles), Online: s.OnlineRevocation}
 	if s.EUTrustLists {
-		// Loaded by app.Verify on the verifying goroutine, from the disk
+		// Loaded on the verifying goroutine (verifyFile), from the disk
 		// cache while it is fresh.
-		o.TrustLists = &app.TrustListOptions{LOTLURL: s.LOTLURL, LOTLSigners: s.LOTLSigners}
+		o.TrustLists = &app.TrustListOptions{LOTLURL: s.LOTLURL, LOTLSigners: s.LOTLSigners,
+			CacheDir: w.trustListDir, HTTPClient: w.deps.HTTPClient}
 	}
 	return o
 }
@@ -633,13 +678,17 @@ func (w *Window) checkSigned(path string, label *widget.Label) {
 	label.SetText(T("Checking the signed copy…"))
 	opts := w.verifyOptions()
 	go func() {
-		rep, err := app.Verify(w.ctx, path, opts)
+		rep, notes, err := w.verifyFile(path, opts)
 		fyne.Do(func() {
 			m := NewVerifyModel(path, rep, err)
 			text := m.Summary
 			if s, ok := newest(rep); ok {
 				text = Verdict(s.Indication) + ": " + VerifySummary(s)
 				m.Status = statusOf(s.Indication)
+			}
+			// The verdict may rest on a trusted list that failed.
+			for _, n := range verifytext.TrustLists(uiLang(), notes) {
+				text += "\n" + n
 			}
 			label.SetText(text)
 			label.Importance = m.Status.importance()

@@ -40,8 +40,9 @@ type Deps struct {
 	SaveSettings func(app.Settings) error
 	// Demo lists the demo key (signing/demo), which needs no card or file.
 	Demo bool
-	// HTTPClient carries requests to remote signing services (CSC); nil
-	// checks their certificates against the system roots.
+	// HTTPClient carries requests to remote signing services (CSC) and
+	// fetches the EU trusted lists; nil checks their certificates against
+	// the system roots.
 	HTTPClient *http.Client
 	// Secrets keeps remote accounts' secrets (the OS store); nil or a
 	// store that is missing: they are asked for each session.
@@ -104,6 +105,11 @@ type Window struct {
 	tokensShown  func()
 	saveErrShown bool // a failed automatic save was shown, see saveSettings
 	remote       *remoteState
+	// trustLists keeps the EU trusted lists loaded between verifications;
+	// trustListDir is their disk cache, "" for the user's (tests set a
+	// temporary folder).
+	trustLists   app.TrustListCache
+	trustListDir string
 
 	// shown, when set, is told of each screen or dialog put up; tests
 	// use it to act on them.
