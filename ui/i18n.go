@@ -8,7 +8,6 @@ import (
 	"sync"
 	"text/template"
 
-	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
@@ -16,15 +15,10 @@ import (
 	"github.com/siegel-app/siegel/ui/internal/posixlocale"
 )
 
-// Fyne's lang has read the locale by now (package initialisation order);
-// Slovenian joins its languages while the locale is still as posixlocale
-// made it; then child processes get the original environment back.
-func init() {
-	if err := lang.AddTranslationsForLocale([]byte(fyneSlovenian), fyne.Locale("sl")); err != nil {
-		fyne.LogError("adding Fyne's Slovenian strings", err)
-	}
-	posixlocale.Restore()
-}
+// Fyne's lang has read the locale by now (package initialisation order):
+// child processes get the original environment back. Fyne's own strings
+// are set with Siegel's (SetupLanguage, applyFyneLanguage).
+func init() { posixlocale.Restore() }
 
 //go:embed translations
 var translations embed.FS
