@@ -11,6 +11,15 @@ if [ -z "$version" ] || [ -z "$build" ] || [ -z "$app_id" ]; then
   echo "FyneApp.toml: Version, Build or ID missing" >&2
   exit 1
 fi
+# version_quad SEP: MAJOR SEP MINOR SEP PATCH SEP BUILD, the four numbers
+# Windows' VERSIONINFO and NSIS want; fails for a version of another form.
+version_quad() {
+  if ! [[ $version =~ ^([0-9]+)\.([0-9]+)\.([0-9]+) ]]; then
+    echo "version $version (FyneApp.toml or VERSION) is not MAJOR.MINOR.PATCH" >&2
+    return 1
+  fi
+  echo "${BASH_REMATCH[1]}$1${BASH_REMATCH[2]}$1${BASH_REMATCH[3]}$1${build:-0}"
+}
 commit=${COMMIT:-}
 if [ -z "$commit" ]; then
   commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)

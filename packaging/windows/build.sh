@@ -25,12 +25,8 @@ here=packaging/windows
 
 . packaging/version.sh
 out=${OUT:-dist/windows}
-if ! [[ $version =~ ^([0-9]+)\.([0-9]+)\.([0-9]+) ]]; then
-  echo "windows/build.sh: version $version in FyneApp.toml or VERSION is not MAJOR.MINOR.PATCH" >&2
-  exit 1
-fi
 # VERSIONINFO wants four 16-bit numbers; the fourth is FyneApp.toml's Build.
-numeric="${BASH_REMATCH[1]},${BASH_REMATCH[2]},${BASH_REMATCH[3]},${build:-0}"
+numeric=$(version_quad ,)
 
 mkdir -p "$out"
 work=$(mktemp -d)

@@ -17,11 +17,7 @@ here=packaging/windows
 . packaging/version.sh
 src=${SRC:-dist/windows}
 out=${OUT:-dist}
-if ! [[ $version =~ ^([0-9]+)\.([0-9]+)\.([0-9]+) ]]; then
-  echo "windows/installer.sh: version $version is not MAJOR.MINOR.PATCH" >&2
-  exit 1
-fi
-viversion="${BASH_REMATCH[1]}.${BASH_REMATCH[2]}.${BASH_REMATCH[3]}.${build:-0}"
+viversion=$(version_quad .)
 for f in siegel.exe siegel-cli.exe siegel.ico; do
   [ -f "$src/$f" ] || { echo "windows/installer.sh: $src/$f is missing: run packaging/windows/build.sh first" >&2; exit 1; }
 done
