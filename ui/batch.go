@@ -445,7 +445,7 @@ func (w *Window) startBatch(v *batchView) {
 			})
 		}
 	}}
-	go func() {
+	w.work.Go(func() {
 		// A remote seal key needs its account's authorization first.
 		var res *seal.Result
 		ar := app.SignRequest{KeyURI: opts.KeyURI}
@@ -480,7 +480,7 @@ func (w *Window) startBatch(v *batchView) {
 			}
 			w.notify("batch-done", err)
 		})
-	}()
+	})
 }
 
 // hidePINPad takes down the "enter the PIN on the reader" notice.

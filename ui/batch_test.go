@@ -210,8 +210,7 @@ func batchSetup(t *testing.T) (*Window, string, chan any) {
 	}
 	w := newTestWindow(t, Deps{})
 	t.Cleanup(w.Close)
-	shown := make(chan any, 1000)
-	w.shown = func(what string, v any) { shown <- [2]any{what, v} }
+	shown := noticesOf(w)
 	w.keys.AddFile(p12)
 	return w, in, shown
 }
@@ -220,19 +219,18 @@ func batchSetup(t *testing.T) (*Window, string, chan any) {
 // its value.
 func batchNext(t *testing.T, shown chan any, want string, ok func(any) bool) any {
 	t.Helper()
-	timeout := time.After(60 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
-		select {
-		case s := <-shown:
-			p := s.([2]any)
-			if p[0] == want && (ok == nil || ok(p[1])) {
-				return p[1]
-			}
-			if want != "batch-done" && p[0] == "batch-done" {
-				t.Fatalf("run ended (%v) while waiting for %s", p[1], want)
-			}
-		case <-timeout:
+		s, got := await(shown, time.Until(deadline))
+		if !got {
 			t.Fatalf("%s never shown", want)
+		}
+		p := s.([2]any)
+		if p[0] == want && (ok == nil || ok(p[1])) {
+			return p[1]
+		}
+		if want != "batch-done" && p[0] == "batch-done" {
+			t.Fatalf("run ended (%v) while waiting for %s", p[1], want)
 		}
 	}
 }

@@ -78,31 +78,27 @@ func TestVerifyTrustListProblems(t *testing.T) {
 			EUTrustLists: true, LOTLURL: world.LOTLURL, LOTLSigners: signersFile}})
 		t.Cleanup(w.Close)
 		w.trustListDir = t.TempDir()
-		shown := make(chan any, 16)
-		w.shown = func(what string, v any) { shown <- [2]any{what, v} }
+		shown := noticesOf(w)
 		return w, shown
 	}
 	verifyIn := func(t *testing.T, w *Window, shown chan any) screen {
 		t.Helper()
-		fyne.DoAndWait(func() { w.Verify(signed) })
+		w.Verify(signed)
 		v := waitFor(t, shown, "verify").(*verifyView)
-		var s screen
-		fyne.DoAndWait(func() {
-			s = screen{summary: v.summary.Text, importance: v.summary.Importance, hidden: v.trustLists.Hidden,
-				texts: labels(v.cards)}
-			var walk func(fyne.CanvasObject)
-			walk = func(o fyne.CanvasObject) {
-				switch x := o.(type) {
-				case *widget.Label:
-					s.lists = append(s.lists, x)
-				case *fyne.Container:
-					for _, c := range x.Objects {
-						walk(c)
-					}
+		s := screen{summary: v.summary.Text, importance: v.summary.Importance, hidden: v.trustLists.Hidden,
+			texts: labels(v.cards)}
+		var walk func(fyne.CanvasObject)
+		walk = func(o fyne.CanvasObject) {
+			switch x := o.(type) {
+			case *widget.Label:
+				s.lists = append(s.lists, x)
+			case *fyne.Container:
+				for _, c := range x.Objects {
+					walk(c)
 				}
 			}
-			walk(v.trustLists)
-		})
+		}
+		walk(v.trustLists)
 		return s
 	}
 
@@ -154,7 +150,7 @@ func TestVerifyTrustListProblems(t *testing.T) {
 
 		// The signing dialog's check of the copy says it too, from the
 		// lists the window has loaded already.
-		fyne.DoAndWait(func() { w.showResult(&app.SignResult{Out: signed, Level: "PAdES-B-B"}, nil) })
+		w.showResult(&app.SignResult{Out: signed, Level: "PAdES-B-B"}, nil)
 		text := waitFor(t, shown, "signed-check").(string)
 		if !strings.Contains(text, note.Text) {
 			t.Errorf("signed check %q lacks %q", text, note.Text)

@@ -101,15 +101,12 @@ func TestFileDialogInSettingsLanguage(t *testing.T) {
 	t.Cleanup(func() { SetupLanguage("en") })
 	w := newTestWindow(t, Deps{})
 	t.Cleanup(w.Close)
-	var texts []string
-	fyne.DoAndWait(func() {
-		if err := SetupLanguage("de"); err != nil {
-			t.Error(err)
-		}
-		w.win.Resize(fyne.NewSize(900, 700))
-		w.ShowOpen()
-		texts = visibleTexts(w.win.Canvas().Overlays().Top())
-	})
+	if err := SetupLanguage("de"); err != nil {
+		t.Error(err)
+	}
+	w.win.Resize(fyne.NewSize(900, 700))
+	w.ShowOpen()
+	texts := visibleTexts(w.win.Canvas().Overlays().Top())
 	for _, want := range []string{T("Open a PDF to sign"), "Abbrechen", "Öffnen"} {
 		if !slices.Contains(texts, want) {
 			t.Errorf("the file dialog shows no %q: %q", want, texts)

@@ -29,18 +29,18 @@ type remoteState struct {
 // OS store are connected in the background.
 func (w *Window) remoteSetup() {
 	w.remote = &remoteState{}
-	go func() {
+	w.work.Go(func() {
 		<-w.ctx.Done()
 		w.remote.session.Clear()
-	}()
+	})
 	for _, a := range w.deps.Settings.RemoteAccounts {
-		go func() {
+		w.work.Go(func() {
 			secret, err := w.secret(a)
 			if err != nil {
 				return // asked for when the person connects the account again
 			}
 			w.connectRemote(w.ctx, a, secret, false)
-		}()
+		})
 	}
 }
 
@@ -217,7 +217,7 @@ func (w *Window) remoteInfo(v *remoteView) {
 	}
 	v.next.Disable()
 	v.status.SetText(T("Asking the service…"))
-	go func() {
+	w.work.Go(func() {
 		_, types, err := app.RemoteAuthTypes(v.ctx, base, w.deps.HTTPClient)
 		fyne.Do(func() {
 			v.next.Enable()
@@ -244,7 +244,7 @@ func (w *Window) remoteInfo(v *remoteView) {
 			v.status.SetText("")
 			w.notify("remote-types", types)
 		})
-	}()
+	})
 }
 
 // remoteConnect signs in (client credentials, username and password, or
@@ -284,7 +284,7 @@ func (w *Window) remoteConnect(v *remoteView) {
 	v.connect.Disable()
 	if a.AuthType == app.AuthClientCredentials || a.AuthType == app.AuthBasic {
 		v.status.SetText(T("Connecting…"))
-		go func() {
+		w.work.Go(func() {
 			keep := append([]byte(nil), secret...)
 			defer clear(keep)
 			err := w.connectRemote(v.ctx, a, secret, true)
@@ -292,12 +292,12 @@ func (w *Window) remoteConnect(v *remoteView) {
 				w.keepSecret(a, keep)
 			}
 			w.remoteDone(v, a, err)
-		}()
+		})
 		return
 	}
 	clear(secret)
 	v.status.SetText(T("Sign in in your browser; Siegel waits for it to come back."))
-	go func() {
+	w.work.Go(func() {
 		u, wait, err := app.StartRemoteSignIn(v.ctx, a, w.deps.HTTPClient)
 		if err != nil {
 			w.remoteDone(v, a, err)
@@ -316,7 +316,7 @@ func (w *Window) remoteConnect(v *remoteView) {
 			}
 		}
 		w.remoteDone(v, a, err)
-	}()
+	})
 }
 
 // remoteDone ends the dialog's connect step: an error stays in the

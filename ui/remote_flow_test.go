@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/siegel-app/siegel/app"
@@ -43,27 +42,22 @@ func TestRemoteAccountFlow(t *testing.T) {
 		SaveSettings: func(s app.Settings) error { saved = append(saved, s); return nil },
 	})
 	t.Cleanup(w.Close)
-	shown := make(chan any, 32)
-	w.shown = func(what string, v any) { shown <- [2]any{what, v} }
-	fyne.DoAndWait(func() { w.Open(in) })
+	shown := noticesOf(w)
+	w.Open(in)
 
-	fyne.DoAndWait(w.ShowAddRemote)
+	w.ShowAddRemote()
 	v := waitFor(t, shown, "remote").(*remoteView)
-	fyne.DoAndWait(func() {
-		v.name.SetText("Company")
-		v.url.SetText(srv.URL)
-	})
+	v.name.SetText("Company")
+	v.url.SetText(srv.URL)
 	test.Tap(v.next)
 	types := waitFor(t, shown, "remote-types").([]string)
 	if strings.Join(types, ",") != app.AuthClientCredentials+","+app.AuthCode {
 		t.Fatalf("offered auth types %v", types)
 	}
-	fyne.DoAndWait(func() {
-		if v.authType() != app.AuthClientCredentials || !v.secret.Visible() {
-			t.Errorf("chosen %q, secret shown %v", v.authType(), v.secret.Visible())
-		}
-		v.clientID.SetText(srv.ClientID)
-	})
+	if v.authType() != app.AuthClientCredentials || !v.secret.Visible() {
+		t.Errorf("chosen %q, secret shown %v", v.authType(), v.secret.Visible())
+	}
+	v.clientID.SetText(srv.ClientID)
 	test.Type(v.secret, "wrong-secret")
 	test.Tap(v.connect)
 	if msg := waitFor(t, shown, "remote-error").(string); !strings.Contains(msg, "invalid_client") {
@@ -75,16 +69,14 @@ func TestRemoteAccountFlow(t *testing.T) {
 
 	uri := srv.KeyURI("seal-1")
 	var item KeyItem
-	fyne.DoAndWait(func() {
-		var ok bool
-		item, ok = w.keys.Item(uri)
-		if !ok {
-			t.Fatalf("remote key not listed: %+v", w.keys.Items())
-		}
-		if w.keys.Selected != uri {
-			t.Errorf("selected %q, want the new remote key", w.keys.Selected)
-		}
-	})
+	var ok bool
+	item, ok = w.keys.Item(uri)
+	if !ok {
+		t.Fatalf("remote key not listed: %+v", w.keys.Items())
+	}
+	if w.keys.Selected != uri {
+		t.Errorf("selected %q, want the new remote key", w.keys.Selected)
+	}
 	if item.Source != SourceRemote || item.Title != "Company seal" || item.Detail != "Company · SCAL 2 · remote" {
 		t.Errorf("remote item %+v", item)
 	}
@@ -97,7 +89,7 @@ func TestRemoteAccountFlow(t *testing.T) {
 	}
 
 	selectKey(t, w, uri)
-	fyne.DoAndWait(w.StartSign)
+	w.StartSign()
 	rv := nextOf(t, shown, "review").(*reviewView)
 	test.Tap(rv.sign)
 	pv := nextOf(t, shown, "pin").(*pinView)
@@ -125,14 +117,12 @@ func TestRemoteAccountFlow(t *testing.T) {
 	folder, out := filepath.Join(dir, "outgoing"), filepath.Join(dir, "sealed")
 	os.MkdirAll(folder, 0o755)
 	os.WriteFile(filepath.Join(folder, "notice.pdf"), testpdf.Pages(1), 0o644)
-	fyne.DoAndWait(w.ShowBatch)
+	w.ShowBatch()
 	bv := batchNext(t, shown, "batch", nil).(*batchView)
-	fyne.DoAndWait(func() {
-		bv.in.SetText(folder)
-		bv.out.SetText(out)
-		bv.key.SetSelected("Company seal")
-		bv.level.SetSelected(app.LevelBB)
-	})
+	bv.in.SetText(folder)
+	bv.out.SetText(out)
+	bv.key.SetSelected("Company seal")
+	bv.level.SetSelected(app.LevelBB)
 	test.Tap(bv.start)
 	for _, secret := range []string{pin, otp} {
 		p := batchNext(t, shown, "pin", nil).(*pinView)
@@ -167,22 +157,19 @@ func TestRemoteSignInFlow(t *testing.T) {
 	store := &secrets.Memory{} // stands in for the OS store
 	w := newTestWindow(t, Deps{Sign: app.Sign, HTTPClient: srv.Client, Secrets: store})
 	t.Cleanup(w.Close)
-	shown := make(chan any, 32)
-	w.shown = func(what string, v any) { shown <- [2]any{what, v} }
-	fyne.DoAndWait(func() { w.Open(in) })
+	shown := noticesOf(w)
+	w.Open(in)
 
-	fyne.DoAndWait(w.ShowAddRemote)
+	w.ShowAddRemote()
 	v := waitFor(t, shown, "remote").(*remoteView)
-	fyne.DoAndWait(func() { v.url.SetText(srv.URL) })
+	v.url.SetText(srv.URL)
 	test.Tap(v.next)
 	waitFor(t, shown, "remote-types")
-	fyne.DoAndWait(func() {
-		v.types.SetSelected(authTypeText(app.AuthCode))
-		if v.secret.Visible() {
-			t.Error("secret entry shown for a browser sign-in")
-		}
-		v.clientID.SetText(srv.ClientID)
-	})
+	v.types.SetSelected(authTypeText(app.AuthCode))
+	if v.secret.Visible() {
+		t.Error("secret entry shown for a browser sign-in")
+	}
+	v.clientID.SetText(srv.ClientID)
 	test.Tap(v.connect)
 	u := waitFor(t, shown, "remote-browser").(string)
 	resp, err := srv.Client.Get(u) // the person's browser: the test service signs them in
@@ -200,7 +187,7 @@ func TestRemoteSignInFlow(t *testing.T) {
 	}
 
 	selectKey(t, w, srv.KeyURI("q-1"))
-	fyne.DoAndWait(w.StartSign)
+	w.StartSign()
 	rv := nextOf(t, shown, "review").(*reviewView)
 	test.Tap(rv.sign)
 	pv := nextOf(t, shown, "pin").(*pinView)
@@ -223,15 +210,12 @@ func TestRemoteSignInFlow(t *testing.T) {
 	w2 := newTestWindow(t, Deps{Settings: app.Settings{RemoteAccounts: []app.RemoteAccount{a}},
 		HTTPClient: srv.Client, Secrets: gate})
 	t.Cleanup(w2.Close)
-	shown2 := make(chan any, 8)
-	w2.shown = func(what string, v any) { shown2 <- [2]any{what, v} }
+	shown2 := noticesOf(w2)
 	close(gate.open)
 	waitFor(t, shown2, "remote-keys")
-	fyne.DoAndWait(func() {
-		if it, ok := w2.keys.Item(srv.KeyURI("q-1")); !ok || it.Source != SourceRemote {
-			t.Errorf("saved account's key not listed at start: %+v", w2.keys.Items())
-		}
-	})
+	if it, ok := w2.keys.Item(srv.KeyURI("q-1")); !ok || it.Source != SourceRemote {
+		t.Errorf("saved account's key not listed at start: %+v", w2.keys.Items())
+	}
 }
 
 // gatedStore holds Get until open is closed.

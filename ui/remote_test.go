@@ -11,7 +11,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/siegel-app/siegel/app"
@@ -137,26 +136,21 @@ func TestAddRemoteBasicLogin(t *testing.T) {
 	w := newTestWindow(t, Deps{HTTPClient: srv.Client(), Secrets: store,
 		SaveSettings: func(s app.Settings) error { saved = append(saved, s); return nil }})
 	t.Cleanup(w.Close)
-	shown := make(chan any, 32)
-	w.shown = func(what string, v any) { shown <- [2]any{what, v} }
+	shown := noticesOf(w)
 
-	fyne.DoAndWait(w.ShowAddRemote)
+	w.ShowAddRemote()
 	v := waitFor(t, shown, "remote").(*remoteView)
-	fyne.DoAndWait(func() {
-		v.name.SetText("Erika")
-		v.url.SetText(srv.URL + "/csc/v2")
-	})
+	v.name.SetText("Erika")
+	v.url.SetText(srv.URL + "/csc/v2")
 	test.Tap(v.next)
 	if types := waitFor(t, shown, "remote-types").([]string); len(types) != 1 || types[0] != app.AuthBasic {
 		t.Fatalf("offered %v", types)
 	}
-	fyne.DoAndWait(func() {
-		if v.authType() != app.AuthBasic || !v.username.Visible() || !v.password.Visible() || v.clientID.Visible() || v.secret.Visible() {
-			t.Errorf("basic login: username %v, password %v, client ID %v, secret %v shown",
-				v.username.Visible(), v.password.Visible(), v.clientID.Visible(), v.secret.Visible())
-		}
-		v.username.SetText(user)
-	})
+	if v.authType() != app.AuthBasic || !v.username.Visible() || !v.password.Visible() || v.clientID.Visible() || v.secret.Visible() {
+		t.Errorf("basic login: username %v, password %v, client ID %v, secret %v shown",
+			v.username.Visible(), v.password.Visible(), v.clientID.Visible(), v.secret.Visible())
+	}
+	v.username.SetText(user)
 	test.Tap(v.connect)
 	if msg := waitFor(t, shown, "remote-error").(string); msg != "Enter the password." {
 		t.Errorf("empty password: %q", msg)

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 )
 
@@ -33,21 +32,20 @@ func (r *docsRenderer) all() []*fakeDoc {
 // nextOf waits for the screen want, passing over page previews.
 func nextOf(t *testing.T, shown chan any, want string) any {
 	t.Helper()
-	deadline := time.After(20 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for {
-		select {
-		case s := <-shown:
-			p := s.([2]any)
-			if p[0] == "preview" {
-				continue
-			}
-			if p[0] != want {
-				t.Fatalf("showed %v (%v), want %s", p[0], p[1], want)
-			}
-			return p[1]
-		case <-deadline:
+		s, ok := await(shown, time.Until(deadline))
+		if !ok {
 			t.Fatalf("%s never shown", want)
 		}
+		p := s.([2]any)
+		if p[0] == "preview" {
+			continue
+		}
+		if p[0] != want {
+			t.Fatalf("showed %v (%v), want %s", p[0], p[1], want)
+		}
+		return p[1]
 	}
 }
 
@@ -57,40 +55,32 @@ func nextOf(t *testing.T, shown chan any, want string) any {
 func TestReviewClosesItsDocument(t *testing.T) {
 	r := &docsRenderer{}
 	w, _, shown := signSetup(t, Deps{Renderer: r})
-	fyne.DoAndWait(w.StartSign)
+	w.StartSign()
 	pv := nextOf(t, shown, "pin").(*pinView)
-	fyne.DoAndWait(func() {
-		test.Type(pv.entry, "secret")
-		pv.entry.OnSubmitted(pv.entry.Text)
-	})
+	test.Type(pv.entry, "secret")
+	pv.entry.OnSubmitted(pv.entry.Text)
 	rv := nextOf(t, shown, "review").(*reviewView)
 	// Wait until the Review's preview is up, so that cancelling closes a
 	// document that is shown rather than one still opening.
-	deadline := time.After(20 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for up := false; !up; {
-		select {
-		case s := <-shown:
-			p := s.([2]any)
-			if v, ok := p[1].(*viewer); ok && p[0] == "preview" {
-				fyne.DoAndWait(func() {
-					up = len(rv.previewContainer.Objects) == 1 && rv.previewContainer.Objects[0] == v.content
-				})
-			}
-		case <-deadline:
+		s, ok := await(shown, time.Until(deadline))
+		if !ok {
 			t.Fatal("the Review's preview never came up")
+		}
+		p := s.([2]any)
+		if v, ok := p[1].(*viewer); ok && p[0] == "preview" {
+			up = len(rv.previewContainer.Objects) == 1 && rv.previewContainer.Objects[0] == v.content
 		}
 	}
 	docs := r.all()
 	if len(docs) != 2 {
 		t.Fatalf("%d documents opened, want the main one and the Review's", len(docs))
 	}
-	fyne.DoAndWait(func() { test.Tap(rv.cancel) })
+	test.Tap(rv.cancel)
 	nextOf(t, shown, "result")
-	until := time.Now().Add(30 * time.Second)
-	for !docs[1].isClosed() && time.Now().Before(until) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if !docs[1].isClosed() {
+	// The viewer closes its document on a goroutine of its own.
+	if !pumpUntil(30*time.Second, docs[1].isClosed) {
 		t.Error("the Review's document was left open")
 	}
 	if docs[0].isClosed() {

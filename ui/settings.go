@@ -474,7 +474,7 @@ func (w *Window) loadTokens() {
 	}
 	w.tokenGen++
 	gen, modules := w.tokenGen, slices.Clone(w.deps.Settings.CardModules)
-	go func() {
+	w.work.Go(func() {
 		mods, err := w.deps.ListTokens(w.ctx, modules)
 		fyne.Do(func() {
 			if gen != w.tokenGen {
@@ -488,7 +488,7 @@ func (w *Window) loadTokens() {
 				w.tokensShown()
 			}
 		})
-	}()
+	})
 }
 
 // chooseFile asks for a file with one of exts, under title, and hands its

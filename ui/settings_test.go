@@ -131,13 +131,12 @@ func settingsWindow(t *testing.T, s app.Settings, list bool, sign func(context.C
 	}
 	w := newTestWindow(t, deps)
 	t.Cleanup(w.Close)
-	shown := make(chan any, 4)
-	w.shown = func(what string, v any) { shown <- [2]any{what, v} }
+	shown := noticesOf(w)
 	w.tokensShown = func() { shown <- [2]any{"tokens", nil} }
 	if !list {
 		return w, path, nil, shown
 	}
-	if got := <-listed; !slices.Equal(got, s.CardModules) {
+	if got, _ := await(listed, 20*time.Second); !slices.Equal(got, s.CardModules) {
 		t.Fatalf("listed modules %q at start", got)
 	}
 	next(t, shown, "tokens")
@@ -186,13 +185,12 @@ func TestSettingsDialogSaves(t *testing.T) {
 	if !settingsEqual(got, want) {
 		t.Errorf("saved %+v\nwant %+v", got, want)
 	}
-	select {
-	case mods := <-listed:
-		if !slices.Equal(mods, want.CardModules) {
-			t.Errorf("tokens listed again with %q", mods)
-		}
-	case <-time.After(20 * time.Second):
+	mods, ok := await(listed, 20*time.Second)
+	if !ok {
 		t.Fatal("tokens not listed again after the modules changed")
+	}
+	if !slices.Equal(mods, want.CardModules) {
+		t.Errorf("tokens listed again with %q", mods)
 	}
 	next(t, shown, "tokens")
 	if w.opts.TSA != want.TSA || w.opts.Level != app.LevelBT {
@@ -213,8 +211,7 @@ func TestSettingsSaveError(t *testing.T) {
 	path := filepath.Join(blocker, "settings.json") // a folder that is a file
 	w := newTestWindow(t, Deps{SaveSettings: func(s app.Settings) error { return s.Save(path) }})
 	defer w.Close()
-	shown := make(chan any, 4)
-	w.shown = func(what string, v any) { shown <- [2]any{what, v} }
+	shown := noticesOf(w)
 	open := func(sub string) {
 		os.MkdirAll(filepath.Join(dir, sub), 0o755)
 		in := filepath.Join(dir, sub, "a.pdf")

@@ -46,11 +46,10 @@ func TestSoftHSMReviewFlow(t *testing.T) {
 			Sign:       app.Sign,
 			ListTokens: app.ListTokens,
 		})
-		shown := make(chan any, 4)
-		w.shown = func(what string, v any) { shown <- [2]any{what, v} }
-		fyne.DoAndWait(func() { w.Open(in) })
+		shown := noticesOf(w)
+		w.Open(in)
 		selectKey(t, w, uri)
-		fyne.DoAndWait(w.StartSign)
+		w.StartSign()
 
 		rv := next(t, shown, "review").(*reviewView)
 		digest := shownDigest(t, rv.content)
@@ -98,23 +97,18 @@ func TestSoftHSMReviewFlow(t *testing.T) {
 // and selects it, as a click would.
 func selectKey(t *testing.T, w *Window, uri string) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		found := false
-		fyne.DoAndWait(func() {
-			for i, it := range w.keys.Items() {
-				if it.URI == uri {
-					w.keyList.Select(i)
-					found = true
-				}
+	found := pumpUntil(30*time.Second, func() bool {
+		for i, it := range w.keys.Items() {
+			if it.URI == uri {
+				w.keyList.Select(i)
+				return true
 			}
-		})
-		if found {
-			return
 		}
-		time.Sleep(50 * time.Millisecond)
+		return false
+	})
+	if !found {
+		t.Fatalf("key %s never listed", uri)
 	}
-	t.Fatalf("key %s never listed", uri)
 }
 
 // shownDigest reads the digest off the Review screen: the one label in

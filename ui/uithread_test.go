@@ -13,34 +13,25 @@ import (
 )
 
 // newTestApp is Fyne's test app with the threading of the real drivers:
-// every fyne.Do and fyne.DoAndWait runs on one goroutine, the "UI thread",
-// one after another. Fyne's own test driver runs them in place, on
-// whichever goroutine calls, so a background listing that hands its result
-// over with fyne.Do raced with the test and with other background work on
-// the same widgets (a torn Label crashed CI). Tests act on widgets inside
-// fyne.DoAndWait where background work may touch them at the same time.
+// one goroutine, the "UI thread", runs all UI work, and fyne.Do and
+// fyne.DoAndWait from other goroutines hand work to it. Fyne's own test
+// driver runs them in place, on whichever goroutine calls, so background
+// work raced with the test on widgets and on Fyne's text caches, which all
+// apps share (a torn Label crashed CI, and the race detector found more).
 //
-// The UI thread is one for the whole test process, and the current app
-// stays a serial one after the test: background work a test started may
-// still hand over results after it ended, and Fyne's caches are shared by
-// all apps.
+// Here the UI thread is the running test's goroutine: the test acts on
+// widgets as a user would, on the UI thread, and the work handed over from
+// background goroutines runs while the test waits for something (await,
+// pumpUntil, settle). A test must not block otherwise while background
+// work may need the UI thread.
 func newTestApp(t testing.TB) fyne.App {
 	t.Helper()
+	claimUI(t)
 	// Runs after test.NewTempApp's cleanup, which makes a plain test app
 	// current.
 	t.Cleanup(func() { fyne.SetCurrentApp(serial(fyne.CurrentApp())) })
 	a := serial(test.NewTempApp(t))
 	fyne.SetCurrentApp(a)
-	t.Cleanup(func() {
-		// What the test queued runs before the next test starts.
-		done := make(chan struct{})
-		go fyne.DoAndWait(func() { close(done) })
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Error("the UI thread is still busy 10 s after the test")
-		}
-	})
 	return a
 }
 
@@ -48,7 +39,7 @@ func serial(a fyne.App) fyne.App {
 	if _, ok := a.(*serialApp); ok {
 		return a
 	}
-	return &serialApp{App: a, drv: &serialDriver{Driver: a.Driver(), ui: uiThread()}}
+	return &serialApp{App: a, drv: &serialDriver{Driver: a.Driver()}}
 }
 
 type serialApp struct {
@@ -60,50 +51,45 @@ func (a *serialApp) Driver() fyne.Driver { return a.drv }
 
 // serialDriver is an app's test driver with DoFromGoroutine on the UI
 // thread.
-type serialDriver struct {
-	fyne.Driver
-	ui *uiLoop
-}
+type serialDriver struct{ fyne.Driver }
 
-func (d *serialDriver) DoFromGoroutine(f func(), wait bool) { d.ui.do(f, wait) }
+func (d *serialDriver) DoFromGoroutine(f func(), wait bool) { uiThread.do(f, wait) }
 
-// uiLoop runs functions on its goroutine in the order they came. A
-// DoAndWait from that goroutine runs at once, as on the real main thread;
-// a Do from it is queued.
+// uiLoop is the queue of work for the UI thread.
 type uiLoop struct {
 	mu    sync.Mutex
 	queue []func()
+	owner uint64        // the UI thread's goroutine id, 0 for none
 	wake  chan struct{} // a value when queue may have work
-	gid   uint64        // the loop goroutine's id, set before any work runs
 }
 
-var uiThread = sync.OnceValue(func() *uiLoop {
-	l := &uiLoop{wake: make(chan struct{}, 1)}
-	ready := make(chan struct{})
-	go func() {
-		l.gid = goroutineID()
-		close(ready)
-		for {
-			l.mu.Lock()
-			if len(l.queue) == 0 {
-				l.mu.Unlock()
-				<-l.wake
-				continue
-			}
-			f := l.queue[0]
-			l.queue[0] = nil
-			l.queue = l.queue[1:]
-			l.mu.Unlock()
-			f()
-		}
-	}()
-	<-ready
-	return l
-})
+var uiThread = &uiLoop{wake: make(chan struct{}, 1)}
 
+// claimUI makes the calling test's goroutine the UI thread until the test
+// ends; a subtest that acts on its parent's window claims it too.
+func claimUI(t testing.TB) {
+	l := uiThread
+	l.mu.Lock()
+	prev := l.owner
+	l.owner = goroutineID()
+	l.mu.Unlock()
+	t.Cleanup(func() {
+		l.settle() // what the test left runs on its goroutine
+		l.mu.Lock()
+		l.owner = prev
+		l.mu.Unlock()
+	})
+}
+
+// do is DoFromGoroutine: on the UI thread a DoAndWait runs at once, as on
+// the real main thread, and a Do waits for its turn; other goroutines
+// queue f, and for DoAndWait wait until the UI thread ran it.
 func (l *uiLoop) do(f func(), wait bool) {
+	l.mu.Lock()
+	mine := l.owner == goroutineID()
+	l.mu.Unlock()
 	switch {
-	case goroutineID() == l.gid && wait:
+	case mine && wait:
 		f()
 	case !wait:
 		l.enqueue(f)
@@ -124,6 +110,71 @@ func (l *uiLoop) enqueue(f func()) {
 	}
 }
 
+// settle runs the queued work, and what that queues, until none is left.
+func (l *uiLoop) settle() {
+	for {
+		l.mu.Lock()
+		if len(l.queue) == 0 {
+			l.mu.Unlock()
+			return
+		}
+		f := l.queue[0]
+		l.queue[0] = nil
+		l.queue = l.queue[1:]
+		l.mu.Unlock()
+		f()
+	}
+}
+
+func (l *uiLoop) idle() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.queue) == 0
+}
+
+// settle runs the work queued for the UI thread; on the test's goroutine.
+func settle() { uiThread.settle() }
+
+// pumpUntil runs the UI thread's work until cond, checked on the UI
+// thread, holds; false if it does not within d.
+func pumpUntil(d time.Duration, cond func() bool) bool {
+	deadline := time.NewTimer(d)
+	defer deadline.Stop()
+	for {
+		settle()
+		if cond() {
+			return true
+		}
+		select {
+		case <-uiThread.wake:
+		case <-time.After(10 * time.Millisecond): // cond may change off the UI thread
+		case <-deadline.C:
+			settle()
+			return cond()
+		}
+	}
+}
+
+// pumpFor runs the UI thread's work for d.
+func pumpFor(d time.Duration) { pumpUntil(d, func() bool { return false }) }
+
+// await runs the UI thread's work until ch yields a value; ok is false if
+// none came within d.
+func await[T any](ch <-chan T, d time.Duration) (v T, ok bool) {
+	deadline := time.NewTimer(d)
+	defer deadline.Stop()
+	for {
+		settle()
+		select {
+		case v = <-ch:
+			return v, true
+		case <-uiThread.wake:
+		case <-deadline.C:
+			return v, false
+		}
+	}
+}
+
 // goroutineID reads the calling goroutine's id from its stack header,
 // "goroutine 42 [running]:"; test code only.
 func goroutineID() uint64 {
@@ -137,12 +188,32 @@ func goroutineID() uint64 {
 	return id
 }
 
-// newTestWindow makes a Window on a newTestApp, on the UI thread: building
-// it measures text in Fyne's caches, which all apps share.
+// newTestWindow makes a Window on a newTestApp. After the test it closes
+// the window and runs the UI thread until the window's background work
+// has ended, so that none of it runs into the next test.
 func newTestWindow(t testing.TB, deps Deps) *Window {
 	t.Helper()
-	a := newTestApp(t)
-	var w *Window
-	fyne.DoAndWait(func() { w = NewWindow(a, deps) })
+	w := NewWindow(newTestApp(t), deps)
+	t.Cleanup(func() {
+		w.Close()
+		if !pumpUntil(20*time.Second, func() bool { return w.work.Running() == 0 && uiThread.idle() }) {
+			t.Errorf("%d background goroutines of the window still run 20 s after it closed", w.work.Running())
+		}
+	})
 	return w
+}
+
+// noticesOf is the screens and dialogs w shows, as [2]any{what, v}. The
+// UI thread is the test's, so a full channel would block it for good: one
+// that is full fails the test instead.
+func noticesOf(w *Window) chan any {
+	ch := make(chan any, 1000)
+	w.shown = func(what string, v any) {
+		select {
+		case ch <- [2]any{what, v}:
+		default:
+			panic("1000 notices of the window not read")
+		}
+	}
+	return ch
 }

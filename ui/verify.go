@@ -551,7 +551,7 @@ func (w *Window) Verify(path string) {
 	w.win.SetContent(v.content)
 	w.showPreview(v.previewContainer, path, 0)
 	opts := w.verifyOptions()
-	go func() {
+	w.work.Go(func() {
 		rep, notes, err := w.verifyFile(path, opts)
 		fyne.Do(func() {
 			m := NewVerifyModel(path, rep, err)
@@ -559,7 +559,7 @@ func (w *Window) Verify(path string) {
 			v.show(m)
 			w.notify("verify", v)
 		})
-	}()
+	})
 }
 
 // verifyFile verifies path with opts on a background goroutine. Asked
@@ -633,7 +633,7 @@ const revisionFile = "signed-version.pdf"
 func (w *Window) showRevision(v *verifyView, s *revisionShow, path string, n, rev int) {
 	s.gen++
 	gen := s.gen
-	go func() {
+	w.work.Go(func() {
 		dir, err := os.MkdirTemp("", "siegel-revision-*")
 		if err == nil {
 			// ExtractRevision never replaces a file: a fresh folder
@@ -658,7 +658,7 @@ func (w *Window) showRevision(v *verifyView, s *revisionShow, path string, n, re
 			w.showPreview(v.previewContainer, s.file(), 0)
 			w.notify("revision", s.file())
 		})
-	}()
+	})
 }
 
 // dropPreview closes the document box shows, and one still opening for
@@ -677,7 +677,7 @@ func (w *Window) dropPreview(box *fyne.Container) {
 func (w *Window) checkSigned(path string, label *widget.Label) {
 	label.SetText(T("Checking the signed copy…"))
 	opts := w.verifyOptions()
-	go func() {
+	w.work.Go(func() {
 		rep, notes, err := w.verifyFile(path, opts)
 		fyne.Do(func() {
 			m := NewVerifyModel(path, rep, err)
@@ -695,7 +695,7 @@ func (w *Window) checkSigned(path string, label *widget.Label) {
 			label.Refresh()
 			w.notify("signed-check", text)
 		})
-	}()
+	})
 }
 
 // newest is the signature made last, not counting document timestamps

@@ -294,15 +294,14 @@ func signedPDF(t *testing.T) (signed, unsigned string) {
 // over others (previews, results).
 func waitFor(t *testing.T, shown chan any, want string) any {
 	t.Helper()
-	deadline := time.After(20 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for {
-		select {
-		case s := <-shown:
-			if p := s.([2]any); p[0] == want {
-				return p[1]
-			}
-		case <-deadline:
+		s, ok := await(shown, time.Until(deadline))
+		if !ok {
 			t.Fatalf("%s never shown", want)
+		}
+		if p := s.([2]any); p[0] == want {
+			return p[1]
 		}
 	}
 }
@@ -314,8 +313,7 @@ func TestVerifyScreen(t *testing.T) {
 	signed, unsigned := signedPDF(t)
 	w := newTestWindow(t, Deps{})
 	t.Cleanup(w.Close)
-	shown := make(chan any, 16)
-	w.shown = func(what string, v any) { shown <- [2]any{what, v} }
+	shown := noticesOf(w)
 
 	w.Verify(signed)
 	v := waitFor(t, shown, "verify").(*verifyView)
@@ -353,8 +351,7 @@ func TestSignedResultChecksCopy(t *testing.T) {
 	signed, _ := signedPDF(t)
 	w := newTestWindow(t, Deps{})
 	t.Cleanup(w.Close)
-	shown := make(chan any, 16)
-	w.shown = func(what string, v any) { shown <- [2]any{what, v} }
+	shown := noticesOf(w)
 	w.showResult(&app.SignResult{Out: signed, Level: "PAdES-B-B"}, nil)
 	text := waitFor(t, shown, "signed-check").(string)
 	if !strings.Contains(text, "The signature is intact; the signer's certificate is not from a trusted authority.") {
@@ -429,15 +426,14 @@ func (r recordingRenderer) Open(_ context.Context, pdf []byte) (RenderedDoc, err
 func waitAll(t *testing.T, shown chan any, names ...string) map[string]any {
 	t.Helper()
 	got := map[string]any{}
-	deadline := time.After(20 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for len(got) < len(names) {
-		select {
-		case s := <-shown:
-			if p := s.([2]any); slices.Contains(names, p[0].(string)) {
-				got[p[0].(string)] = p[1]
-			}
-		case <-deadline:
+		s, ok := await(shown, time.Until(deadline))
+		if !ok {
 			t.Fatalf("%v never shown (only %v)", names, got)
+		}
+		if p := s.([2]any); slices.Contains(names, p[0].(string)) {
+			got[p[0].(string)] = p[1]
 		}
 	}
 	return got
@@ -446,15 +442,14 @@ func waitAll(t *testing.T, shown chan any, names ...string) map[string]any {
 // openedBytes waits until the renderer is given want.
 func openedBytes(t *testing.T, opened chan []byte, want []byte, what string) {
 	t.Helper()
-	deadline := time.After(20 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for {
-		select {
-		case got := <-opened:
-			if bytes.Equal(got, want) {
-				return
-			}
-		case <-deadline:
+		got, ok := await(opened, time.Until(deadline))
+		if !ok {
 			t.Fatalf("%s never shown", what)
+		}
+		if bytes.Equal(got, want) {
+			return
 		}
 	}
 }
@@ -473,8 +468,7 @@ func TestVerifyShowSignedVersion(t *testing.T) {
 	w := newTestWindow(t, Deps{Renderer: recordingRenderer{hold, opened}})
 	t.Cleanup(w.Close)
 	w.view.bg = now
-	shown := make(chan any, 16)
-	w.shown = func(what string, v any) { shown <- [2]any{what, v} }
+	shown := noticesOf(w)
 
 	// The test lets one piece of background work show at a time, and
 	// acts only when it has.
@@ -550,8 +544,7 @@ func TestVerifyTrustFromSettings(t *testing.T) {
 	}
 	w := newTestWindow(t, Deps{Settings: app.Settings{TrustFiles: []string{root}}})
 	t.Cleanup(w.Close)
-	shown := make(chan any, 16)
-	w.shown = func(what string, v any) { shown <- [2]any{what, v} }
+	shown := noticesOf(w)
 	w.Verify(signed)
 	v := waitFor(t, shown, "verify").(*verifyView)
 	texts := labels(v.cards)

@@ -316,16 +316,13 @@ func TestWindowPlaceStamp(t *testing.T) {
 	w := newTestWindow(t, Deps{Renderer: fakeRenderer{doc}})
 	t.Cleanup(w.Close)
 	w.view.bg = now
-	shown := make(chan any, 4)
-	w.shown = func(what string, v any) { shown <- [2]any{what, v} }
+	shown := noticesOf(w)
 	w.Open(in)
-	var v *viewer
-	select {
-	case s := <-shown:
-		v, _ = s.([2]any)[1].(*viewer)
-	case <-time.After(20 * time.Second):
+	s, ok := await(shown, 20*time.Second)
+	if !ok {
 		t.Fatal("preview never shown")
 	}
+	v, _ := s.([2]any)[1].(*viewer)
 	if v == nil || v.onPlace == nil {
 		t.Fatalf("main preview %v cannot place the stamp", v)
 	}

@@ -10,8 +10,8 @@ import (
 type viewerState struct {
 	stamp stampFields
 	last  *viewer // the latest viewer outside the main screen
-	// bg runs PDFium calls for the viewers; nil: a goroutine each, then
-	// fyne.Do. Tests make it synchronous.
+	// bg runs PDFium calls for the viewers; nil: a goroutine each of the
+	// window's work, then fyne.Do. Tests make it synchronous.
 	bg func(work func() func())
 	// latest is the latest load started for each box.
 	latest map[*fyne.Container]*int
@@ -43,7 +43,13 @@ func (w *Window) newViewerFor(box *fyne.Container, doc RenderedDoc, first int) *
 	if box == w.preview {
 		place = w.placeStamp
 	}
-	v := newViewer(w.ctx, doc, first, w.view.bg, place)
+	bg := w.view.bg
+	if bg == nil {
+		bg = func(work func() func()) {
+			w.work.Go(func() { apply := work(); fyne.Do(apply) })
+		}
+	}
+	v := newViewer(w.ctx, doc, first, bg, place)
 	w.previews[box] = v
 	if box == w.preview {
 		w.stampEdited()

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -111,6 +112,11 @@ type Window struct {
 	trustLists   app.TrustListCache
 	trustListDir string
 
+	// work counts the window's background goroutines (listings, signing,
+	// verifying, a batch); tests wait for them to end after Close.
+	work   tasks
+	closed bool // Close ran; UI thread only
+
 	// shown, when set, is told of each screen or dialog put up; tests
 	// use it to act on them.
 	shown func(what string, v any)
@@ -148,11 +154,34 @@ func NewWindow(a fyne.App, deps Deps) *Window {
 // Window returns the Fyne window.
 func (w *Window) Window() fyne.Window { return w.win }
 
-// Close stops card watching and closes the window.
+// Close stops card watching and the window's background work and closes
+// the window.
 func (w *Window) Close() {
+	if w.closed {
+		return
+	}
+	w.closed = true
 	w.stop()
+	if w.relist != nil {
+		w.relist.Stop()
+	}
 	w.win.Close()
 }
+
+// tasks counts running goroutines.
+type tasks struct{ n atomic.Int64 }
+
+// Go runs f on a goroutine of its own, counted while it runs.
+func (t *tasks) Go(f func()) {
+	t.n.Add(1)
+	go func() {
+		defer t.n.Add(-1)
+		f()
+	}()
+}
+
+// Running is the number of goroutines still running.
+func (t *tasks) Running() int64 { return t.n.Load() }
 
 func (w *Window) build() fyne.CanvasObject {
 	w.docLabel = widget.NewLabel(T("No document open. Open a PDF or drop it here."))
@@ -302,13 +331,15 @@ func (w *Window) shortcuts() {
 // thread and hand results over with fyne.Do.
 func (w *Window) startBackground() {
 	if w.deps.Watch != nil {
-		go w.deps.Watch(w.ctx, func(ev cardreader.Event) {
-			fyne.Do(func() {
-				w.keys.Apply(ev)
-				w.refreshKeys()
-				if ev.Kind != cardreader.ServiceDown {
-					w.tokensChanged()
-				}
+		w.work.Go(func() {
+			w.deps.Watch(w.ctx, func(ev cardreader.Event) {
+				fyne.Do(func() {
+					w.keys.Apply(ev)
+					w.refreshKeys()
+					if ev.Kind != cardreader.ServiceDown {
+						w.tokensChanged()
+					}
+				})
 			})
 		})
 	}
@@ -373,7 +404,7 @@ func (w *Window) showPreview(box *fyne.Container, path string, first int) {
 	if r == nil {
 		return
 	}
-	go func() {
+	w.work.Go(func() {
 		data, err := os.ReadFile(path)
 		if err != nil {
 			return
@@ -396,7 +427,7 @@ func (w *Window) showPreview(box *fyne.Container, path string, first int) {
 			box.Refresh()
 			w.notify("preview", v)
 		})
-	}()
+	})
 }
 
 // ShowOpen asks for a PDF with Fyne's file dialog.
@@ -501,7 +532,7 @@ func (w *Window) runSign(req app.SignRequest) {
 		PIN:      w.askPIN,
 		Progress: func(step string) { fyne.Do(func() { w.setMessage(stepText(step)) }) },
 	}
-	go func() {
+	w.work.Go(func() {
 		var res *app.SignResult
 		err := w.remoteAuth(w.ctx, &req) // a remote key's service authorization
 		if err == nil {
@@ -525,7 +556,7 @@ func (w *Window) runSign(req app.SignRequest) {
 			}
 			w.showResult(res, err)
 		})
-	}()
+	})
 }
 
 func (w *Window) busy(b bool) {

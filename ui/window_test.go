@@ -42,8 +42,7 @@ func signSetup(t *testing.T, deps Deps) (*Window, string, chan any) {
 	}
 	w := newTestWindow(t, deps)
 	t.Cleanup(w.Close)
-	shown := make(chan any, 4)
-	w.shown = func(what string, v any) { shown <- [2]any{what, v} }
+	shown := noticesOf(w)
 	w.Open(in)
 	w.keys.AddFile(p12)
 	return w, in, shown
@@ -51,17 +50,15 @@ func signSetup(t *testing.T, deps Deps) (*Window, string, chan any) {
 
 func next(t *testing.T, shown chan any, want string) any {
 	t.Helper()
-	select {
-	case s := <-shown:
-		p := s.([2]any)
-		if p[0] != want {
-			t.Fatalf("showed %v (%v), want %s", p[0], p[1], want)
-		}
-		return p[1]
-	case <-time.After(20 * time.Second):
+	s, ok := await(shown, 20*time.Second)
+	if !ok {
 		t.Fatalf("%s never shown", want)
 	}
-	return nil
+	p := s.([2]any)
+	if p[0] != want {
+		t.Fatalf("showed %v (%v), want %s", p[0], p[1], want)
+	}
+	return p[1]
 }
 
 // TestSignFlow: the password (a PKCS#12 file must be decrypted to know
@@ -152,17 +149,14 @@ func TestCardEvents(t *testing.T) {
 	}})
 	defer w.Close()
 	<-done
-	// The event's fyne.Do was queued before this, so it has run.
-	fyne.DoAndWait(func() {
-		if n := w.keyList.Length(); n != 1 {
-			t.Errorf("list has %d rows", n)
-			return
-		}
-		w.keyList.Select(0)
-		if w.keys.Selected != "card:R1" {
-			t.Errorf("selected %q", w.keys.Selected)
-		}
-	})
+	settle() // the event's fyne.Do was queued before done
+	if n := w.keyList.Length(); n != 1 {
+		t.Fatalf("list has %d rows", n)
+	}
+	w.keyList.Select(0)
+	if w.keys.Selected != "card:R1" {
+		t.Errorf("selected %q", w.keys.Selected)
+	}
 }
 
 // TestDropAndNoOverwrite: a dropped PDF and key file are taken; an
@@ -219,11 +213,8 @@ func TestTokensRelistedOnCardEvents(t *testing.T) {
 	defer w.Close()
 	<-emitted
 	count := func() int { mu.Lock(); defer mu.Unlock(); return lists }
-	deadline := time.Now().Add(10 * time.Second)
-	for count() < 2 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	time.Sleep(5 * relistDelay) // a second relisting would come by now
+	pumpUntil(10*time.Second, func() bool { return count() >= 2 })
+	pumpFor(5 * relistDelay) // a second relisting would come by now
 	if n := count(); n != 2 {
 		t.Errorf("tokens listed %d times, want 2 (at start, after the events)", n)
 	}
