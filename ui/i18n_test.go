@@ -3,12 +3,19 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/siegel-app/siegel/app"
+	"github.com/siegel-app/siegel/app/seal"
 	"github.com/siegel-app/siegel/signing"
+	"github.com/siegel-app/siegel/signing/csc"
 	"github.com/siegel-app/siegel/signing/pades"
+	"github.com/siegel-app/siegel/signing/pkcs11/agent"
+	"github.com/siegel-app/siegel/signing/revocation"
+	"github.com/siegel-app/siegel/signing/tsa"
 )
 
 // TestI18nLanguageChoice: the settings' language wins over the system's, and
@@ -117,6 +124,17 @@ func TestI18nErrorTexts(t *testing.T) {
 		fmt.Errorf("/tmp/a.pdf: %w: xref", pades.ErrDamaged), pades.ErrSameFile,
 		fmt.Errorf("/tmp/b.pdf: %w", pades.ErrOutputExists), fmt.Errorf("%w (9 bytes needed)", pades.ErrPlaceholderTooSmall),
 		pades.ErrPreparedChanged, &app.BlockingContentError{},
+		// Causes from lower layers, framed as they come.
+		fmt.Errorf("/tmp/a.pdf: %w", pades.ErrUnsupportedPDF), fmt.Errorf("audit log: %w", seal.ErrTampered),
+		fmt.Errorf("timestamp: %w: status 2", tsa.ErrRejected), fmt.Errorf("timestamp: %w", tsa.ErrBadResponse),
+		fmt.Errorf("timestamp: %w", tsa.ErrMismatch), fmt.Errorf("timestamp: %w: 503", tsa.ErrHTTPStatus),
+		fmt.Errorf("signer: %w", revocation.ErrRevoked), fmt.Errorf("csc: %w", csc.ErrTokenExpired),
+		fmt.Errorf("csc: %w", csc.ErrSADExpired), fmt.Errorf("sign: %w", agent.ErrUnresponsive),
+		fmt.Errorf("sign: %w", agent.ErrExited), fmt.Errorf("C_Sign: %w", signing.ErrUnsupported),
+		&fs.PathError{Op: "write", Path: "/out/a.pdf", Err: syscall.ENOSPC},
+		&fs.PathError{Op: "open", Path: "/in/a.pdf", Err: syscall.ENOENT},
+		&fs.PathError{Op: "open", Path: "/in/a.pdf", Err: syscall.EACCES},
+		&fs.PathError{Op: "mkdir", Path: "/out", Err: syscall.EEXIST},
 	}
 	english := map[error]string{}
 	SetupLanguage("en")
@@ -146,6 +164,9 @@ func TestI18nErrorTexts(t *testing.T) {
 		{fmt.Errorf("/tmp/a.pdf: %w: bad xref", pades.ErrDamaged), "Datoteka PDF je poškodovana: /tmp/a.pdf: damaged PDF: bad xref"},
 		{signing.ErrTokenRemoved, "Kartica ali žeton je bil odstranjen."},
 		{errors.New("output folder: no space left on device"), "output folder: no space left on device"},
+		// A known cause keeps the lower layer's text, which names the file.
+		{&fs.PathError{Op: "write", Path: "/out/a.pdf", Err: syscall.ENOSPC},
+			"Na disku ni več prostora. Podrobnosti: write /out/a.pdf: no space left on device"},
 	} {
 		if got := ResultText(tc.err); !strings.HasPrefix(got, tc.want) {
 			t.Errorf("ResultText(%v) = %q, want %q…", tc.err, got, tc.want)

@@ -2,11 +2,18 @@ package ui
 
 import (
 	"errors"
+	"io/fs"
 	"strings"
+	"syscall"
 
 	"github.com/siegel-app/siegel/app"
+	"github.com/siegel-app/siegel/app/seal"
 	"github.com/siegel-app/siegel/signing"
+	"github.com/siegel-app/siegel/signing/csc"
 	"github.com/siegel-app/siegel/signing/pades"
+	"github.com/siegel-app/siegel/signing/pkcs11/agent"
+	"github.com/siegel-app/siegel/signing/revocation"
+	"github.com/siegel-app/siegel/signing/tsa"
 )
 
 // PINModel is what the PIN dialog shows for a signing.PINRequest.
@@ -119,6 +126,52 @@ func ResultText(err error) string {
 		return T("The document has content that may show differently elsewhere or change after signing.")
 	}
 	// Other causes come from lower layers, in English, and are framed by
-	// the caller ("Stopped: …") or shown in an error dialog.
+	// the caller ("Stopped: …") or shown in an error dialog. One Siegel
+	// knows is put in the window's language; the lower layer's text
+	// follows, as it names the file or service and the detail.
+	if c := causeText(err); c != "" {
+		return T("{{.Cause}} Details: {{.Err}}", map[string]any{"Cause": c, "Err": err.Error()})
+	}
 	return err.Error()
+}
+
+// causeText words a cause from the lower layers that Siegel knows, most
+// specific first (pades.ErrOutputExists, handled above, before
+// fs.ErrExist); "" for one it does not know.
+func causeText(err error) string {
+	switch {
+	case errors.Is(err, pades.ErrUnsupportedPDF):
+		return T("Siegel cannot sign this PDF safely.")
+	case errors.Is(err, seal.ErrTampered):
+		return T("The audit log is not intact.")
+	case errors.Is(err, tsa.ErrRejected):
+		return T("The time-stamping authority rejected the request.")
+	case errors.Is(err, tsa.ErrBadResponse):
+		return T("The answer of the time-stamping authority is malformed.")
+	case errors.Is(err, tsa.ErrMismatch):
+		return T("The answer of the time-stamping authority does not match the request.")
+	case errors.Is(err, tsa.ErrHTTPStatus):
+		return T("The time-stamping authority answered with an HTTP error.")
+	case errors.Is(err, revocation.ErrRevoked):
+		return T("The certificate is revoked.")
+	case errors.Is(err, csc.ErrTokenExpired):
+		return T("The sign-in at the remote signing service expired. Connect the account again.")
+	case errors.Is(err, csc.ErrSADExpired):
+		return T("The authorisation of the remote signature expired. Sign again.")
+	case errors.Is(err, agent.ErrUnresponsive):
+		return T("The PKCS#11 module did not answer.")
+	case errors.Is(err, agent.ErrExited):
+		return T("The process of the PKCS#11 module ended.")
+	case errors.Is(err, signing.ErrUnsupported):
+		return T("The card or token does not support this.")
+	case errors.Is(err, syscall.ENOSPC):
+		return T("There is no space left on the disk.")
+	case errors.Is(err, fs.ErrNotExist):
+		return T("The file or folder does not exist.")
+	case errors.Is(err, fs.ErrPermission):
+		return T("Siegel is not allowed to read or write the file or folder.")
+	case errors.Is(err, fs.ErrExist):
+		return T("The file exists already.")
+	}
+	return ""
 }
