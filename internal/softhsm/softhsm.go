@@ -179,7 +179,7 @@ type Token struct {
 	cas map[string]bool // CA certificates already stored
 }
 
-// AfterNewToken, when set, runs after each new token. Processes that
+// AfterNewToken, when set, runs after each new or retired token. Processes that
 // initialised SoftHSM2 before a token existed never see it, so test
 // binaries that sign through the PKCS#11 agent set it to agent.Shutdown:
 // the next use then starts an agent that does.
@@ -224,11 +224,37 @@ func NewToken(t testing.TB, label, userPIN string) *Token {
 	if AfterNewToken != nil {
 		AfterNewToken()
 	}
-	return &Token{
+	tk := &Token{
 		Label: label, PIN: userPIN, SOPIN: SOPIN,
 		Serial:     strings.TrimRight(ti.SerialNumber, " \x00"),
 		ModulePath: path, ConfPath: confPath,
 		slot: slot, cas: map[string]bool{},
+	}
+	// The next run of the test under -count, or another test, may make a
+	// token of the same label; looking it up by label must not find this
+	// one. Runs after the test's own cleanups, which close its sessions.
+	t.Cleanup(tk.retire(t))
+	return tk
+}
+
+// retiredLabel is the label of a token whose test has ended.
+const retiredLabel = "retired"
+
+// retire returns a cleanup that initialises the token again, empty and
+// labelled retiredLabel. A session still open in this process prevents
+// it (CKR_SESSION_EXISTS); the token then stays as it is, which only
+// matters to a later token of the same label, and the test log says so.
+func (tk *Token) retire(t testing.TB) func() {
+	return func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if err := module.InitToken(tk.slot, SOPIN, retiredLabel); err != nil {
+			t.Logf("softhsm: token %q left as it is after the test: C_InitToken: %v", tk.Label, err)
+			return
+		}
+		if AfterNewToken != nil {
+			AfterNewToken() // agents would still list it under its old label
+		}
 	}
 }
 

@@ -241,6 +241,9 @@ func TestListTokens(t *testing.T) {
 			// Keys come in the module's object order, which SoftHSM2 does
 			// not keep between processes.
 			ts[i].Keys = slices.Clone(ts[i].Keys)
+			if len(ts[i].Keys) == 0 {
+				ts[i].Keys = nil // the wire leaves out an empty list
+			}
 			slices.SortFunc(ts[i].Keys, func(a, b pkcs11.KeyInfo) int { return bytes.Compare(a.ID, b.ID) })
 			for j := range ts[i].Keys {
 				if c := ts[i].Keys[j].Certificate; c != nil {
