@@ -179,10 +179,10 @@ type Token struct {
 	cas map[string]bool // CA certificates already stored
 }
 
-// AfterNewToken, when set, runs after each new or retired token. Processes that
-// initialised SoftHSM2 before a token existed never see it, so test
-// binaries that sign through the PKCS#11 agent set it to agent.Shutdown:
-// the next use then starts an agent that does.
+// AfterNewToken, when set, runs after each new or retired token.
+// Processes that initialised SoftHSM2 before a token existed never see
+// it, so test binaries that sign through the PKCS#11 agent set it to
+// agent.Shutdown: the next use then starts an agent that does.
 var AfterNewToken func()
 
 // NewToken initialises a token on SoftHSM2's free slot with a user PIN.
@@ -232,7 +232,8 @@ func NewToken(t testing.TB, label, userPIN string) *Token {
 	}
 	// The next run of the test under -count, or another test, may make a
 	// token of the same label; looking it up by label must not find this
-	// one. Runs after the test's own cleanups, which close its sessions.
+	// one. Runs after the cleanups registered later, such as those that
+	// close the keys opened on the token.
 	t.Cleanup(tk.retire(t))
 	return tk
 }
