@@ -288,17 +288,6 @@ func TestVerifyColour(t *testing.T) {
 	}
 }
 
-// pdftotext returns the text of a PDF with the layout kept.
-func pdftotext(t *testing.T, path string) string {
-	t.Helper()
-	bin := testenv.Need(t, "pdftotext")["pdftotext"]
-	out, err := exec.Command(bin, "-enc", "UTF-8", path, "-").CombinedOutput()
-	if err != nil {
-		t.Fatalf("pdftotext %s: %v\n%s", path, err, out)
-	}
-	return string(out)
-}
-
 func TestVerifyReport(t *testing.T) {
 	f := newVerifyFixture(t)
 	cn := f.pki.SignerEC.Cert.Subject.CommonName
@@ -344,10 +333,10 @@ func TestVerifyReport(t *testing.T) {
 		judge.QPDFCheck(t, out)
 		// Wrapped lines and page breaks split facts: compare the text
 		// with white space removed.
-		text := strings.Join(strings.Fields(pdftotext(t, out)), "")
+		text := strings.Join(strings.Fields(judge.PDFText(t, out)), "")
 		for _, want := range facts {
 			if !strings.Contains(text, strings.Join(strings.Fields(want), "")) {
-				t.Errorf("PDF text lacks %q:\n%s", want, pdftotext(t, out))
+				t.Errorf("PDF text lacks %q:\n%s", want, judge.PDFText(t, out))
 			}
 		}
 	})
@@ -362,7 +351,7 @@ func TestVerifyReport(t *testing.T) {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
 		judge.QPDFCheck(t, out)
-		text := pdftotext(t, out)
+		text := judge.PDFText(t, out)
 		flat := strings.Join(strings.Fields(text), " ")
 		for _, want := range []string{"Prüfbericht elektronischer Signaturen", "Geprüft am", "Unterzeichner", "gültig (TOTAL-PASSED)",
 			"Änderungen nach dem Signieren", "Seite 2 /"} {
@@ -601,10 +590,10 @@ func TestVerifyTrustListsCLI(t *testing.T) {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
 		judge.QPDFCheck(t, pdf)
-		text := strings.Join(strings.Fields(pdftotext(t, pdf)), "")
+		text := strings.Join(strings.Fields(judge.PDFText(t, pdf)), "")
 		for _, want := range []string{"EU-Vertrauenslisten", "ListederVertrauenslisten(EU),Folgenummer300", "DE,Folgenummer7,ausgestellt"} {
 			if !strings.Contains(text, want) {
-				t.Errorf("PDF report lacks %q:\n%s", want, pdftotext(t, pdf))
+				t.Errorf("PDF report lacks %q:\n%s", want, judge.PDFText(t, pdf))
 			}
 		}
 	})

@@ -1,20 +1,17 @@
 package report_test
 
 import (
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/siegel-app/siegel/app/report"
 	"github.com/siegel-app/siegel/internal/judge"
-	"github.com/siegel-app/siegel/internal/testenv"
 )
 
 // TestPDFCentralEurope: a Slovenian report keeps č (and ć, đ, š, ž),
 // which WinAnsiEncoding lacks in part, as poppler reads the text back.
 func TestPDFCentralEurope(t *testing.T) {
-	pdftotext := testenv.Need(t, "pdftotext")["pdftotext"]
 	dir := t.TempDir()
 	name := "Poročilo-ČĆćđŠšŽž.pdf"
 	out := filepath.Join(dir, "porocilo.pdf")
@@ -24,11 +21,8 @@ func TestPDFCentralEurope(t *testing.T) {
 		t.Fatal(err)
 	}
 	judge.QPDFCheck(t, out)
-	b, err := exec.Command(pdftotext, "-enc", "UTF-8", out, "-").CombinedOutput()
-	if err != nil {
-		t.Fatalf("%v\n%s", err, b)
-	}
-	flat := strings.Join(strings.Fields(string(b)), "")
+	b := judge.PDFText(t, out)
+	flat := strings.Join(strings.Fields(b), "")
 	if !strings.Contains(flat, name) {
 		t.Errorf("PDF text lacks the file name %q:\n%s", name, b)
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/siegel-app/siegel/app/report"
 	"github.com/siegel-app/siegel/internal/judge"
-	"github.com/siegel-app/siegel/internal/testenv"
 	"github.com/siegel-app/siegel/signing/verify"
 )
 
@@ -38,7 +36,6 @@ var meta = report.Meta{Time: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC), Ver
 	TrustFiles: []string{"anchors.pem"}, Online: true}
 
 func TestPDF(t *testing.T) {
-	pdftotext := testenv.Need(t, "pdftotext")["pdftotext"]
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in.pdf")
 	os.WriteFile(in, []byte("%PDF-1.7 not really\n"), 0o644)
@@ -47,11 +44,8 @@ func TestPDF(t *testing.T) {
 		t.Fatal(err)
 	}
 	judge.QPDFCheck(t, out)
-	b, err := exec.Command(pdftotext, "-enc", "UTF-8", out, "-").CombinedOutput()
-	if err != nil {
-		t.Fatalf("%v\n%s", err, b)
-	}
-	flat := strings.Join(strings.Fields(string(b)), "")
+	b := judge.PDFText(t, out)
+	flat := strings.Join(strings.Fields(b), "")
 	for _, want := range []string{"Siegel1.2.3", "2026-11-2610:00:00UTC", "online(OCSP,CRL)", "anchors.pem",
 		`(x)\??`, "Grüße", "CN=Jörg(Test)", "2026-01-0203:04:05UTC(fromatimestamp)", "changesthatarenotallowed:contentofpage2replaced",
 		"invalid(TOTAL-FAILED/HASH_FAILURE)", "awholerevision;laterchangesfollow(revision3)", strings.Repeat("0123456789abcdef", 40),
@@ -72,9 +66,9 @@ func TestPDF(t *testing.T) {
 		t.Fatal(err)
 	}
 	judge.QPDFCheck(t, outDE)
-	b, _ = exec.Command(pdftotext, "-enc", "UTF-8", outDE, "-").CombinedOutput()
-	if pages := strings.Count(string(b), "\f"); pages < 5 || !strings.Contains(string(b), "Seite 5 / ") ||
-		!strings.Contains(string(b), "Prüfbericht") {
+	b = judge.PDFText(t, outDE)
+	if pages := strings.Count(b, "\f"); pages < 5 || !strings.Contains(b, "Seite 5 / ") ||
+		!strings.Contains(b, "Prüfbericht") {
 		t.Errorf("%d pages:\n%s", pages, b)
 	}
 }
@@ -162,17 +156,13 @@ func TestSlovenian(t *testing.T) {
 		}
 	}
 
-	pdftotext := testenv.Need(t, "pdftotext")["pdftotext"]
 	out := filepath.Join(t.TempDir(), "porocilo.pdf")
 	if err := report.WriteFile(out, sl, hostile("a.pdf"), nil); err != nil {
 		t.Fatal(err)
 	}
 	judge.QPDFCheck(t, out)
-	text, err := exec.Command(pdftotext, "-enc", "UTF-8", out, "-").CombinedOutput()
-	if err != nil {
-		t.Fatalf("%v\n%s", err, text)
-	}
-	flat := strings.Join(strings.Fields(string(text)), "")
+	text := judge.PDFText(t, out)
+	flat := strings.Join(strings.Fields(text), "")
 	for _, want := range []string{"Poročiloopreverjanju", "Časpodpisa", "Sidrazaupanja", "neveljaven(TOTAL-FAILED/HASH_FAILURE)",
 		"celotnarevizija;sledijopoznejšespremembe(revizija3)", "Podpisnik", "stran1/1"} {
 		if !strings.Contains(flat, want) {

@@ -75,6 +75,18 @@ func QPDFCheck(t testing.TB, path string) {
 	}
 }
 
+// PDFText is the text poppler's pdftotext reads from path, UTF-8, with
+// the layout kept; a failure fails the test.
+func PDFText(t testing.TB, path string) string {
+	t.Helper()
+	bin := testenv.Need(t, "pdftotext")["pdftotext"]
+	out, err := exec.Command(bin, "-enc", "UTF-8", path, "-").CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdftotext %s: %v\n%s", path, err, out)
+	}
+	return string(out)
+}
+
 // OpenSSL runs openssl with args and returns its combined output; a
 // non-zero exit fails the test.
 func OpenSSL(t testing.TB, args ...string) string {
