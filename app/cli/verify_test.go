@@ -333,10 +333,11 @@ func TestVerifyReport(t *testing.T) {
 		judge.QPDFCheck(t, out)
 		// Wrapped lines and page breaks split facts: compare the text
 		// with white space removed.
-		text := strings.Join(strings.Fields(judge.PDFText(t, out)), "")
+		raw := judge.PDFText(t, out)
+		text := strings.Join(strings.Fields(raw), "")
 		for _, want := range facts {
 			if !strings.Contains(text, strings.Join(strings.Fields(want), "")) {
-				t.Errorf("PDF text lacks %q:\n%s", want, judge.PDFText(t, out))
+				t.Errorf("PDF text lacks %q:\n%s", want, raw)
 			}
 		}
 	})
